@@ -1,0 +1,1 @@
+"""Survival Search desktop app (PySide6). GUI only: all logic lives in ``core``."""

@@ -1,0 +1,108 @@
+"""Cross-encoder reranking: a model folder scored on CUDA (fp16) or CPU.
+
+The torch backend is sentence-transformers' ``CrossEncoder``; it is imported
+only when a model is loaded, so the rest of the app starts without torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+from .errors import ModelError
+from .model_folder import inspect_cross_encoder
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 32
+
+
+def passage_input(title: str, text: str) -> str:
+    """The passage side of a (query, passage) pair, as the reranker sees it in training and search."""
+    return f"{title}. {text}" if title else text
+
+
+def resolve_device(requested: str = "auto") -> str:
+    """'cuda' when asked for or available (auto), else 'cpu'; refuses 'cuda' with no GPU."""
+    requested = (requested or "auto").lower()
+    if requested not in ("auto", "cpu", "cuda", "gpu"):
+        raise ModelError(f"Unknown device {requested!r}: use auto, cpu or cuda.")
+    if requested == "cpu":
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if requested in ("cuda", "gpu"):
+        raise ModelError("A GPU (CUDA) was asked for, but none is available; use --device cpu or auto.")
+    return "cpu"
+
+
+class Reranker:
+    """A loaded cross-encoder: ``score(query, passages)`` returns one relevance logit per passage."""
+
+    def __init__(self, folder: str | Path, device: str = "auto", max_length: int | None = None) -> None:
+        paths.force_offline()
+        info = inspect_cross_encoder(folder)
+        self.folder = info.path
+        self.name = info.path.name
+        self.device = resolve_device(device)
+        self.max_length = max_length or info.max_length
+        started = time.perf_counter()
+        try:
+            from sentence_transformers import CrossEncoder
+
+            self.model = CrossEncoder(
+                str(info.path), device=self.device, max_length=self.max_length, local_files_only=True
+            )
+        except Exception as exc:  # any load failure becomes one clear message
+            raise ModelError(f"Could not load the cross-encoder in {info.path}: {exc}") from exc
+        if self.device == "cuda":
+            self.model.half()
+        self.load_seconds = time.perf_counter() - started
+        self.warm_up()
+
+    @property
+    def backend(self) -> str:
+        return "torch-fp16" if self.device == "cuda" else "torch-fp32"
+
+    def warm_up(self) -> None:
+        self.score("warm up", ["a short passage to warm the model up"])
+
+    def score(self, query: str, passages: Sequence[str], batch_size: int = DEFAULT_BATCH) -> np.ndarray:
+        if not passages:
+            return np.zeros(0, dtype=np.float32)
+        pairs = [(query, p) for p in passages]
+        while True:
+            try:
+                scores = self.model.predict(
+                    pairs, batch_size=batch_size, show_progress_bar=False, activation_fn=_identity(), convert_to_numpy=True
+                )
+                return np.asarray(scores, dtype=np.float32).reshape(-1)
+            except RuntimeError as exc:
+                if "out of memory" not in str(exc).lower() or self.device != "cuda":
+                    raise
+                self._recover_from_oom()
+                if batch_size > 1:
+                    batch_size = max(1, batch_size // 2)
+                    log.warning("CUDA out of memory: retrying with batch size %d", batch_size)
+                else:
+                    log.warning("CUDA out of memory even at batch size 1: moving the reranker to the CPU")
+                    self.model.to("cpu").float()
+                    self.device = "cpu"
+
+    def _recover_from_oom(self) -> None:
+        import torch
+
+        torch.cuda.empty_cache()
+
+
+def _identity():  # noqa: ANN202 - a torch module built lazily
+    import torch
+
+    return torch.nn.Identity()

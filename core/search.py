@@ -1,0 +1,327 @@
+"""The retrieval pipeline: BM25 and dense candidates, fused, reranked by the cross-encoder.
+
+    query ──► BM25 top-N ──┐
+              dense top-N ─┴─► reciprocal-rank fusion ──► cross-encoder on the top K ──► answers
+
+First-stage results are available on their own (``rerank=False`` or the
+``on_first_stage`` callback) so a window can show them at once and put the
+reranked order in place when it is ready. Without a reranker the fused order
+is the answer, and the result says it was not reranked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .bm25_index import BM25Index
+from .dense import DenseEncoder, DenseIndex
+from .records import SearchHit, SearchResult
+from .reranker import Reranker, passage_input
+from .store import Change, CorpusStore
+from .tokenizer import tokenize
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 1000
+PIPELINE_CONFIG = "survival_search.json"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass
+class SearchSettings:
+    """Knobs of the pipeline; the defaults are the shipped configuration."""
+
+    results: int = 10
+    candidates: int | None = None  # reranked per query; None: 50 on CUDA, 30 on CPU, trimmed by the budget
+    bm25_depth: int = 100
+    dense_depth: int = 100
+    rrf_k: int = 60
+    rerank_budget_ms: float | None = None  # CPU latency budget for reranking; None: no trimming
+
+
+@dataclass
+class Calibration:
+    """How a model's raw scores become the final order and a confidence (from its folder)."""
+
+    dense_weight: float = 0.0
+    bm25_weight: float = 0.0
+    platt_a: float = 1.0
+    platt_b: float = 0.0
+    confident_at: float = 0.5
+
+    @classmethod
+    def for_model(cls, folder: Path | None) -> Calibration:
+        if folder is None or not (folder / PIPELINE_CONFIG).is_file():
+            return cls()
+        try:
+            data = json.loads((folder / PIPELINE_CONFIG).read_text(encoding="utf-8"))
+            fusion, platt = data.get("fusion", {}), data.get("calibration", {})
+            return cls(
+                dense_weight=float(fusion.get("dense_weight", 0.0)),
+                bm25_weight=float(fusion.get("bm25_weight", 0.0)),
+                platt_a=float(platt.get("a", 1.0)),
+                platt_b=float(platt.get("b", 0.0)),
+                confident_at=float(platt.get("confident_at", 0.5)),
+            )
+        except (OSError, ValueError, AttributeError) as exc:
+            log.warning("ignoring unreadable %s: %s", folder / PIPELINE_CONFIG, exc)
+            return cls()
+
+    def combine(self, rerank: np.ndarray, dense: np.ndarray, bm25: np.ndarray) -> np.ndarray:
+        return rerank + self.dense_weight * dense + self.bm25_weight * bm25
+
+    def confidence(self, final: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.platt_a * final + self.platt_b)))
+
+
+@dataclass
+class Candidate:
+    id: str
+    fused: float
+    bm25_score: float | None = None
+    bm25_rank: int | None = None
+    dense_score: float | None = None
+    dense_rank: int | None = None
+
+
+def clean_query(query: str) -> tuple[str, str]:
+    """Strip control characters and cap the length; returns (query, notice for the user)."""
+    text = _CONTROL.sub(" ", query or "")
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        return text[:MAX_QUERY_CHARS], f"Your question was shortened to its first {MAX_QUERY_CHARS:,} characters."
+    return text, ""
+
+
+class SearchEngine:
+    """Answers queries over a :class:`CorpusStore`; follows every edit of the store."""
+
+    def __init__(
+        self,
+        store: CorpusStore,
+        *,
+        reranker: Reranker | None = None,
+        encoder: DenseEncoder | None = None,
+        settings: SearchSettings | None = None,
+        reranker_notice: str = "",
+        persist_index: bool = True,
+    ) -> None:
+        self.store = store
+        self.settings = settings or SearchSettings()
+        self.encoder = encoder
+        self.dense = DenseIndex(store)
+        self.reranker_notice = reranker_notice
+        self.calibration = Calibration()
+        self.set_reranker(reranker, reranker_notice)
+        self._index_path = store.path.with_name(store.path.name + ".bm25.npz") if persist_index else None
+        self.index = self._open_index()
+        store.subscribe(self._on_change)
+        self._ms_per_candidate: float | None = None
+
+    # ------------------------------------------------------------------ models
+    def set_reranker(self, reranker: Reranker | None, notice: str = "") -> None:
+        self.reranker = reranker
+        self.reranker_notice = notice
+        self.calibration = Calibration.for_model(reranker.folder if reranker else None)
+        self._ms_per_candidate = None
+
+    def set_encoder(self, encoder: DenseEncoder | None) -> None:
+        self.encoder = encoder
+
+    # ------------------------------------------------------------------ index
+    def _open_index(self) -> BM25Index:
+        stamp = self.store.stamp
+        if self._index_path is not None and self._index_path.exists():
+            loaded = BM25Index.load(self._index_path, stamp)
+            if loaded is not None:
+                return loaded
+        index = BM25Index.build(self.store.iter_tokens())
+        self._save_index(index, stamp)
+        return index
+
+    def _save_index(self, index: BM25Index, stamp: str) -> None:
+        if self._index_path is None:
+            return
+        try:
+            index.save(self._index_path, stamp)
+        except OSError as exc:  # a cache: losing it costs start-up time, nothing else
+            log.warning("could not save the BM25 index to %s: %s", self._index_path, exc)
+
+    def _on_change(self, change: Change) -> None:
+        for pid, tokens in change.removed:
+            self.index.remove(pid, tokens)
+        for pid, tokens, old in change.updated:
+            self.index.add(pid, tokens, old_tokens=old)
+        for pid, tokens in change.added:
+            self.index.add(pid, tokens)
+
+    def save_index(self) -> None:
+        """Persist the BM25 index so the next start does not rebuild it."""
+        self._save_index(self.index, self.store.stamp)
+
+    # ------------------------------------------------------------------ stages
+    def first_stage(self, query: str, topics: Iterable[str] | None = None) -> tuple[list[Candidate], dict[str, float]]:
+        """BM25 and dense candidates fused by reciprocal rank, best first."""
+        timings: dict[str, float] = {}
+        s = self.settings
+        allowed = self._topic_filter(topics)
+        depth = s.bm25_depth if allowed is None else max(s.bm25_depth * 20, 2000)
+        t0 = time.perf_counter()
+        bm25 = self.index.top(tokenize(query), depth)
+        if allowed is not None:
+            bm25 = [h for h in bm25 if h[0] in allowed][: s.bm25_depth]
+        timings["bm25_ms"] = (time.perf_counter() - t0) * 1000
+        dense: list[tuple[str, float]] = []
+        if self.encoder is not None and s.dense_depth > 0:
+            t0 = time.perf_counter()
+            vector = self.encoder.encode_query(query)
+            timings["embed_query_ms"] = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            dense = self.dense.top(vector, s.dense_depth if allowed is None else len(self.dense))
+            if allowed is not None:
+                dense = [h for h in dense if h[0] in allowed][: s.dense_depth]
+            timings["dense_ms"] = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        candidates: dict[str, Candidate] = {}
+        for rank, (pid, score) in enumerate(bm25, start=1):
+            candidates[pid] = Candidate(pid, 1.0 / (s.rrf_k + rank), bm25_score=score, bm25_rank=rank)
+        for rank, (pid, score) in enumerate(dense, start=1):
+            cand = candidates.setdefault(pid, Candidate(pid, 0.0))
+            cand.fused += 1.0 / (s.rrf_k + rank)
+            cand.dense_score, cand.dense_rank = score, rank
+        ordered = sorted(candidates.values(), key=lambda c: -c.fused)
+        timings["fusion_ms"] = (time.perf_counter() - t0) * 1000
+        return ordered, timings
+
+    def _topic_filter(self, topics: Iterable[str] | None) -> set[str] | None:
+        wanted = {t for t in topics or () if t}
+        if not wanted:
+            return None
+        with self.store._lock:
+            rows = self.store.db.execute("SELECT id, topics FROM passages").fetchall()
+        return {pid for pid, t in rows if wanted & set(json.loads(t or "[]"))}
+
+    def rerank_count(self) -> int:
+        """How many candidates the cross-encoder scores: the setting, trimmed to the latency budget."""
+        s = self.settings
+        if s.candidates:
+            count = s.candidates
+        else:
+            count = 50 if self.reranker is not None and self.reranker.device == "cuda" else 30
+        if s.rerank_budget_ms and self._ms_per_candidate:
+            count = min(count, max(10, int(s.rerank_budget_ms / self._ms_per_candidate)))
+        return count
+
+    # ------------------------------------------------------------------ the whole pipeline
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        rerank: bool = True,
+        topics: Iterable[str] | None = None,
+        on_first_stage: Callable[[SearchResult], None] | None = None,
+    ) -> SearchResult:
+        """Answer ``query``: the ``k`` best passages with per-stage scores and timings."""
+        started = time.perf_counter()
+        k = k or self.settings.results
+        query, notice = clean_query(query)
+        device = self.reranker.device if self.reranker else "cpu"
+        model = str(self.reranker.folder) if self.reranker else None
+        if not query:
+            return SearchResult(query, [], False, model, device, {"total_ms": 0.0}, "Type a question to search.")
+        candidates, timings = self.first_stage(query, topics)
+        first = self._result(query, candidates[: max(k, 1)], None, False, model, device, dict(timings), notice)
+        first.timings_ms["first_stage_ms"] = (time.perf_counter() - started) * 1000
+        if on_first_stage is not None:
+            on_first_stage(first)
+        if not rerank or self.reranker is None or not candidates:
+            why = "" if self.reranker is not None or not rerank else (self.reranker_notice or "No reranker loaded.")
+            if not rerank:
+                why = "Reranking was turned off."
+            result = self._result(query, candidates[:k], None, False, model, device, timings, _join(notice, why))
+            result.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
+            if not candidates:
+                result.notice = _join(result.notice, "No passage matches these words.")
+                result.confident = False
+            return result
+        count = min(self.rerank_count(), len(candidates))
+        head, tail = candidates[:count], candidates[count:]
+        passages = self.store.get_many(c.id for c in candidates[: max(count, k)])
+        head = [c for c in head if c.id in passages]
+        t0 = time.perf_counter()
+        raw = self.reranker.score(query, [passage_input(passages[c.id].title, passages[c.id].text) for c in head])
+        elapsed = (time.perf_counter() - t0) * 1000
+        timings["rerank_ms"] = elapsed
+        timings["reranked"] = float(len(head))
+        if head:
+            per = elapsed / len(head)
+            self._ms_per_candidate = per if self._ms_per_candidate is None else 0.7 * self._ms_per_candidate + 0.3 * per
+        dense = np.array([c.dense_score if c.dense_score is not None else 0.0 for c in head])
+        bm25 = np.array([c.bm25_score or 0.0 for c in head])
+        bm25_norm = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else bm25
+        final = self.calibration.combine(raw, dense, bm25_norm)
+        confidence = self.calibration.confidence(final)
+        order = np.argsort(-final, kind="stable")
+        scored = {head[i].id: (float(final[i]), float(raw[i]), float(confidence[i])) for i in order}
+        ranked = [head[i] for i in order] + tail
+        result = self._result(query, ranked[:k], scored, True, model, device, timings, notice)
+        result.confident = bool(len(order)) and float(confidence[order[0]]) >= self.calibration.confident_at
+        if not result.confident:
+            result.notice = _join(result.notice, "No confident answer; closest passages:")
+        result.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
+        return result
+
+    def _result(
+        self,
+        query: str,
+        ranked: list[Candidate],
+        scored: dict[str, tuple[float, float, float]] | None,
+        reranked: bool,
+        model: str | None,
+        device: str,
+        timings: dict[str, float],
+        notice: str,
+    ) -> SearchResult:
+        passages = self.store.get_many(c.id for c in ranked)
+        hits: list[SearchHit] = []
+        for c in ranked:
+            p = passages.get(c.id)
+            if p is None:
+                continue
+            final, raw, conf = scored.get(c.id, (None, None, None)) if scored else (None, None, None)
+            hits.append(
+                SearchHit(
+                    id=p.id,
+                    title=p.title,
+                    text=p.text,
+                    source=p.source,
+                    section=p.section,
+                    topics=p.topics,
+                    score=final if final is not None else (_below_reranked(c) if reranked else c.fused),
+                    bm25_score=c.bm25_score,
+                    bm25_rank=c.bm25_rank,
+                    dense_score=c.dense_score,
+                    dense_rank=c.dense_rank,
+                    rerank_score=raw,
+                    confidence=conf,
+                )
+            )
+        return SearchResult(query, hits, reranked, model, device, timings, notice)
+
+
+def _below_reranked(c: Candidate) -> float:
+    """A score for candidates past the reranked head: below all of them, in first-stage order."""
+    return -1000.0 + c.fused
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)

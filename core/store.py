@@ -1,0 +1,548 @@
+"""The corpus store: one SQLite file (through sqlite-utils) holding passages and judgments.
+
+Every write runs in one transaction and bumps a random ``stamp`` kept in the
+``meta`` table, which caches (the saved BM25 index) compare against. Listeners
+registered with :meth:`CorpusStore.subscribe` hear about every committed change,
+so the search index follows edits without a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from . import paths
+from .errors import CorpusBusyError, CorpusCorruptError, CorpusError, CorpusWriteError, ValidationError
+from .records import Passage
+from .tokenizer import tokenize
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x53535243  # "SSRC": marks the file as a Survival Search corpus
+MAX_TITLE_CHARS = 500
+MAX_TEXT_CHARS = 200_000
+
+TOPICS = (
+    "water",
+    "fire",
+    "shelter",
+    "first-aid",
+    "cold",
+    "heat",
+    "food",
+    "plants",
+    "navigation",
+    "signaling",
+    "weather",
+    "psychology",
+    "kit",
+    "animals",
+)
+
+_PASSAGE_COLUMNS = "id, title, text, source, section, topics, origin, created_at, updated_at"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def content_hash(text: str) -> str:
+    """Hash of a passage's text with case and whitespace folded: equal hashes are duplicates."""
+    folded = re.sub(r"\s+", " ", text).strip().lower()
+    return hashlib.sha1(folded.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Change:
+    """What one committed write did to the searchable text."""
+
+    added: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, tokens)
+    removed: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, old tokens)
+    updated: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # (id, tokens, old tokens)
+
+
+def _row_to_passage(row: sqlite3.Row | tuple) -> Passage:
+    id_, title, text, source, section, topics, origin, created, updated = row
+    return Passage(
+        id=id_,
+        title=title,
+        text=text,
+        source=source or "",
+        section=section or "",
+        topics=json.loads(topics) if topics else [],
+        origin=origin or "",
+        created_at=created or "",
+        updated_at=updated or "",
+    )
+
+
+def validate_passage(title: str, text: str, topics: Iterable[str] = ()) -> tuple[str, str, list[str]]:
+    """Clean and check a passage's fields; raise ValidationError with a readable reason."""
+    title = (title or "").strip()
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise ValidationError("The passage text is empty. Write the passage before saving.")
+    if not title:
+        raise ValidationError("The passage has no title. Give it a short heading before saving.")
+    if len(title) > MAX_TITLE_CHARS:
+        raise ValidationError(f"The title is {len(title):,} characters long; keep it under {MAX_TITLE_CHARS}.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValidationError(f"The passage is {len(text):,} characters long; split it below {MAX_TEXT_CHARS:,}.")
+    clean_topics = sorted({t.strip().lower() for t in topics if t and t.strip()})
+    return title, text, clean_topics
+
+
+class CorpusStore:
+    """Passages, relevance judgments, bookmarks and embeddings in one SQLite file."""
+
+    def __init__(self, path: Path, *, create_from_builtin: bool = True) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[Change], None]] = []
+        is_new = not self.path.exists() or self.path.stat().st_size == 0
+        if is_new:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=5.0)
+            self.db = sqlite_utils.Database(conn)
+            self._check_file(is_new)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise self._classify(exc, "open") from exc
+        if is_new and create_from_builtin:
+            from .builtin import populate_from_builtin
+
+            populate_from_builtin(self)
+
+    # ------------------------------------------------------------------ opening
+    def _check_file(self, is_new: bool) -> None:
+        if is_new:
+            return
+        with open(self.path, "rb") as fh:
+            header = fh.read(16)
+        if header != b"SQLite format 3\x00":
+            raise CorpusCorruptError(
+                f"{self.path} is not a Survival Search corpus (not an SQLite database). "
+                "It was left untouched; restore a backup or start from the built-in corpus."
+            )
+        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+        tables = set(self.db.table_names())
+        if app_id != APPLICATION_ID and tables and "passages" not in tables:
+            raise CorpusCorruptError(
+                f"{self.path} is an SQLite database of another program, not a Survival Search corpus. "
+                "It was left untouched."
+            )
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CorpusError(
+                f"{self.path} was written by a newer Survival Search (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}). Update the app; the file was left untouched."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if version > 0:
+            from .safety import backup_before
+
+            backup_before(self, f"migrate-v{version}")
+        with self._lock, self.db.atomic():
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](self.db)
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            self._set_meta("stamp", uuid.uuid4().hex)
+
+    def _classify(self, exc: sqlite3.Error, action: str) -> Exception:
+        message = str(exc).lower()
+        if "locked" in message or "busy" in message:
+            return CorpusBusyError(
+                f"The corpus is in use by another Survival Search window or process ({self.path}). "
+                "Close the other one and try again."
+            )
+        if "full" in message:
+            return CorpusWriteError("The disk is full: nothing was changed. Free some space and try again.")
+        if "readonly" in message or "read-only" in message or "permission" in message:
+            return CorpusWriteError(f"The corpus file is read-only ({self.path}): nothing was changed.")
+        if "malformed" in message or "not a database" in message or "corrupt" in message:
+            return CorpusCorruptError(
+                f"The corpus file {self.path} is damaged ({exc}). It was left untouched; "
+                "restore a backup (survival-search restore) or start from the built-in corpus."
+            )
+        return CorpusError(f"Could not {action} the corpus {self.path}: {exc}")
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    def __enter__(self) -> CorpusStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writes
+    def subscribe(self, listener: Callable[[Change], None]) -> None:
+        self._listeners.append(listener)
+
+    def _write(self, action: str, fn: Callable[[], Change | None]) -> Change | None:
+        """Run ``fn`` in one transaction, bump the stamp, then tell listeners."""
+        with self._lock:
+            try:
+                with self.db.atomic():
+                    change = fn()
+                    self._set_meta("stamp", uuid.uuid4().hex)
+            except sqlite3.Error as exc:
+                raise self._classify(exc, action) from exc
+        if change is not None:
+            for listener in list(self._listeners):
+                listener(change)
+        return change
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [key, value])
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._write("save settings in", lambda: self._set_meta(key, value))
+
+    @property
+    def stamp(self) -> str:
+        return self.get_meta("stamp", "") or ""
+
+    def _insert_rows(self, passages: Iterable[Passage], *, skip_duplicates: bool) -> tuple[list[str], int, Change]:
+        change = Change()
+        added: list[str] = []
+        skipped = 0
+        stamp = now_iso()
+        for p in passages:
+            title, text, topics = validate_passage(p.title, p.text, p.topics)
+            digest = content_hash(text)
+            if skip_duplicates and self.db.execute(
+                "SELECT 1 FROM passages WHERE content_hash = ? LIMIT 1", [digest]
+            ).fetchone():
+                skipped += 1
+                continue
+            pid = p.id or new_passage_id(p.origin)
+            if self.db.execute("SELECT 1 FROM passages WHERE id = ?", [pid]).fetchone():
+                if skip_duplicates:
+                    skipped += 1
+                    continue
+                raise ValidationError(f"A passage with id {pid!r} already exists.")
+            tokens = tokenize(f"{title}\n{text}")
+            self.db.execute(
+                "INSERT INTO passages (id, title, text, source, section, topics, origin, content_hash, tokens,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    pid,
+                    title,
+                    text,
+                    p.source.strip(),
+                    p.section.strip(),
+                    json.dumps(topics),
+                    p.origin or "user",
+                    digest,
+                    " ".join(tokens),
+                    p.created_at or stamp,
+                    p.updated_at or stamp,
+                ],
+            )
+            added.append(pid)
+            change.added.append((pid, tokens))
+        return added, skipped, change
+
+    def add_passages(self, passages: Iterable[Passage], *, skip_duplicates: bool = True) -> tuple[list[str], int]:
+        """Insert passages in one transaction; returns (added ids, duplicates skipped)."""
+        result: dict[str, object] = {}
+
+        def run() -> Change:
+            added, skipped, change = self._insert_rows(passages, skip_duplicates=skip_duplicates)
+            result["added"], result["skipped"] = added, skipped
+            return change
+
+        self._write("add passages to", run)
+        return result["added"], result["skipped"]  # type: ignore[return-value]
+
+    def add_passage(
+        self,
+        title: str,
+        text: str,
+        source: str = "",
+        topics: Iterable[str] = (),
+        section: str = "",
+        origin: str = "user",
+    ) -> Passage:
+        """Add one passage typed by the user (duplicates allowed: the user asked for it)."""
+        passage = Passage(id="", title=title, text=text, source=source, section=section, topics=list(topics), origin=origin)
+        added, _ = self.add_passages([passage], skip_duplicates=False)
+        return self.get(added[0])  # type: ignore[return-value]
+
+    def update_passage(self, passage_id: str, **fields: object) -> Passage:
+        """Change title/text/source/section/topics of a passage, in one transaction."""
+        allowed = {"title", "text", "source", "section", "topics"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+
+        def run() -> Change:
+            current = self.get(passage_id)
+            if current is None:
+                raise ValidationError(f"No passage with id {passage_id!r}: it may have been deleted.")
+            title, text, topics = validate_passage(
+                str(fields.get("title", current.title)),
+                str(fields.get("text", current.text)),
+                fields.get("topics", current.topics),  # type: ignore[arg-type]
+            )
+            old_tokens = self._tokens_of(passage_id)
+            tokens = tokenize(f"{title}\n{text}")
+            self.db.execute(
+                "UPDATE passages SET title=?, text=?, source=?, section=?, topics=?, content_hash=?, tokens=?,"
+                " updated_at=? WHERE id=?",
+                [
+                    title,
+                    text,
+                    str(fields.get("source", current.source)).strip(),
+                    str(fields.get("section", current.section)).strip(),
+                    json.dumps(topics),
+                    content_hash(text),
+                    " ".join(tokens),
+                    now_iso(),
+                    passage_id,
+                ],
+            )
+            self.db.execute("DELETE FROM embeddings WHERE passage_id = ?", [passage_id])
+            return Change(updated=[(passage_id, tokens, old_tokens)])
+
+        self._write("save the passage in", run)
+        return self.get(passage_id)  # type: ignore[return-value]
+
+    def delete_passages(self, passage_ids: Iterable[str]) -> list[Passage]:
+        """Delete passages in one transaction; returns them (for undo)."""
+        deleted: list[Passage] = []
+
+        def run() -> Change:
+            change = Change()
+            for pid in dict.fromkeys(passage_ids):
+                passage = self.get(pid)
+                if passage is None:
+                    continue
+                change.removed.append((pid, self._tokens_of(pid)))
+                self.db.execute("DELETE FROM embeddings WHERE passage_id = ?", [pid])
+                self.db.execute("DELETE FROM bookmarks WHERE passage_id = ?", [pid])
+                self.db.execute("DELETE FROM passages WHERE id = ?", [pid])
+                deleted.append(passage)
+            return change
+
+        self._write("delete passages from", run)
+        return deleted
+
+    def restore_passages(self, passages: Iterable[Passage]) -> None:
+        """Put deleted passages back with their ids and times (undo of a delete)."""
+        self.add_passages(list(passages), skip_duplicates=False)
+
+    def _tokens_of(self, passage_id: str) -> list[str]:
+        row = self.db.execute("SELECT tokens FROM passages WHERE id = ?", [passage_id]).fetchone()
+        return row[0].split() if row and row[0] else []
+
+    # ------------------------------------------------------------------ reads
+    def count(self) -> int:
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM passages").fetchone()[0]
+
+    def get(self, passage_id: str) -> Passage | None:
+        with self._lock:
+            row = self.db.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id = ?", [passage_id]).fetchone()
+        return _row_to_passage(row) if row else None
+
+    def get_many(self, passage_ids: Iterable[str]) -> dict[str, Passage]:
+        ids = list(passage_ids)
+        out: dict[str, Passage] = {}
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for row in self.db.execute(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", chunk):
+                    out[row[0]] = _row_to_passage(row)
+        return out
+
+    def iter_passages(self, batch: int = 2000) -> Iterator[Passage]:
+        """Every passage in insertion order, read in batches (safe for large corpora)."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self.db.execute(
+                    f"SELECT rowid, {_PASSAGE_COLUMNS} FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    [last, batch],
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_to_passage(row[1:])
+            last = rows[-1][0]
+
+    def iter_tokens(self, batch: int = 5000) -> Iterator[tuple[str, list[str]]]:
+        """``(id, tokens)`` of every passage in insertion order, without re-tokenizing."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self.db.execute(
+                    "SELECT rowid, id, tokens FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?", [last, batch]
+                ).fetchall()
+            if not rows:
+                return
+            for _, pid, tokens in rows:
+                yield pid, tokens.split() if tokens else []
+            last = rows[-1][0]
+
+    def topic_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self._lock:
+            for (topics,) in self.db.execute("SELECT topics FROM passages"):
+                for t in json.loads(topics or "[]"):
+                    counts[t] = counts.get(t, 0) + 1
+        return counts
+
+    def sources(self) -> dict[str, int]:
+        with self._lock:
+            rows = self.db.execute("SELECT source, count(*) FROM passages GROUP BY source ORDER BY 2 DESC").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    # ------------------------------------------------------------------ judgments and bookmarks
+    def add_judgment(self, query: str, passage_id: str, label: float, origin: str = "gui") -> int:
+        query = query.strip()
+        if not query:
+            raise ValidationError("A judgment needs the query it was made for.")
+        if not 0.0 <= float(label) <= 1.0:
+            raise ValidationError("A relevance label must be between 0 and 1.")
+        out: dict[str, int] = {}
+
+        def run() -> None:
+            cur = self.db.execute(
+                "INSERT INTO judgments (query, passage_id, label, origin, created_at) VALUES (?, ?, ?, ?, ?)",
+                [query, passage_id, float(label), origin, now_iso()],
+            )
+            out["id"] = int(cur.lastrowid or 0)
+
+        self._write("save the judgment in", run)
+        return out["id"]
+
+    def judgments(self) -> list[dict[str, object]]:
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT j.id, j.query, j.passage_id, j.label, j.origin, j.created_at, p.title, p.text"
+                " FROM judgments j LEFT JOIN passages p ON p.id = j.passage_id ORDER BY j.id"
+            ).fetchall()
+        keys = ("id", "query", "passage_id", "label", "origin", "created_at", "title", "text")
+        return [dict(zip(keys, r)) for r in rows]
+
+    def set_bookmark(self, passage_id: str, on: bool) -> None:
+        def run() -> None:
+            if on:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO bookmarks (passage_id, created_at) VALUES (?, ?)", [passage_id, now_iso()]
+                )
+            else:
+                self.db.execute("DELETE FROM bookmarks WHERE passage_id = ?", [passage_id])
+
+        self._write("save the bookmark in", run)
+
+    def bookmarks(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self.db.execute("SELECT passage_id FROM bookmarks ORDER BY created_at DESC")]
+
+    # ------------------------------------------------------------------ embeddings
+    def embeddings(self, model: str) -> tuple[list[str], np.ndarray]:
+        """Stored passage vectors for ``model``: (ids, float32 matrix, unit length)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT e.passage_id, e.vector FROM embeddings e JOIN passages p ON p.id = e.passage_id"
+                " WHERE e.model = ? AND e.content_hash = p.content_hash ORDER BY p.rowid",
+                [model],
+            ).fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        ids = [r[0] for r in rows]
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
+        return ids, matrix.astype(np.float32)
+
+    def passages_missing_embeddings(self, model: str, limit: int | None = None) -> list[tuple[str, str, str]]:
+        """``(id, title, text)`` of passages with no current vector for ``model``."""
+        sql = (
+            "SELECT p.id, p.title, p.text FROM passages p LEFT JOIN embeddings e"
+            " ON e.passage_id = p.id AND e.model = ? AND e.content_hash = p.content_hash"
+            " WHERE e.passage_id IS NULL ORDER BY p.rowid"
+        )
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            return [tuple(r) for r in self.db.execute(sql, [model]).fetchall()]  # type: ignore[misc]
+
+    def save_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        def run() -> None:
+            for pid, vec in vectors.items():
+                row = self.db.execute("SELECT content_hash FROM passages WHERE id = ?", [pid]).fetchone()
+                if row is None:
+                    continue  # deleted meanwhile
+                self.db.execute(
+                    "INSERT OR REPLACE INTO embeddings (passage_id, model, content_hash, vector) VALUES (?, ?, ?, ?)",
+                    [pid, model, row[0], np.asarray(vec, dtype=np.float16).tobytes()],
+                )
+
+        self._write("save embeddings in", run)
+
+    def content_hashes(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self.db.execute("SELECT id, content_hash FROM passages").fetchall())
+
+
+def new_passage_id(origin: str = "user") -> str:
+    prefix = {"user": "u", "import": "p"}.get(origin, "p")
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def _migration_0_to_1(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS passages (id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL,"
+        " source TEXT NOT NULL DEFAULT '', section TEXT NOT NULL DEFAULT '', topics TEXT NOT NULL DEFAULT '[]',"
+        " origin TEXT NOT NULL DEFAULT 'user', content_hash TEXT NOT NULL, tokens TEXT NOT NULL DEFAULT '',"
+        " created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS passages_content_hash ON passages(content_hash)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS judgments (id INTEGER PRIMARY KEY, query TEXT NOT NULL, passage_id TEXT NOT NULL,"
+        " label REAL NOT NULL, origin TEXT NOT NULL DEFAULT 'gui', created_at TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS embeddings (passage_id TEXT PRIMARY KEY, model TEXT NOT NULL,"
+        " content_hash TEXT NOT NULL, vector BLOB NOT NULL)"
+    )
+    db.execute("CREATE TABLE IF NOT EXISTS bookmarks (passage_id TEXT PRIMARY KEY, created_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_0_to_1]
+
+
+def open_store(db_path: str | Path | None = None) -> CorpusStore:
+    """Open (creating from the built-in corpus on first use) the corpus at ``db_path`` or the default place."""
+    return CorpusStore(Path(db_path) if db_path else paths.default_db_path())
