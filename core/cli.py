@@ -81,9 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _open_store(args: argparse.Namespace):  # noqa: ANN202
-    from .store import open_store
+    from .cli_safety import open_store_for_cli
 
-    return open_store(args.db)
+    return open_store_for_cli(args.db)
 
 
 def _engine(args: argparse.Namespace, store, *, need_rerank: bool = True):  # noqa: ANN001, ANN202

@@ -37,3 +37,20 @@ class ModelError(SurvivalSearchError):
 
 class TrainingError(SurvivalSearchError):
     """Training could not start or finish."""
+
+
+class CorpusDamagedError(CorpusCorruptError):
+    """The corpus file cannot be opened as a corpus; ``path`` was left untouched.
+
+    ``backups`` lists the :class:`core.safety.BackupInfo` of its backups, newest first, so a
+    window can offer "restore the latest backup" or "start from the built-in corpus".
+    """
+
+    def __init__(self, message: str, path: object = None, backups: list | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.backups = backups or []
+
+
+class ExportError(SurvivalSearchError):
+    """An export could not be written; the destination was left as it was."""

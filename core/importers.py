@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .chunker import chunk_html, chunk_markdown, chunk_text
-from .errors import ImportFileError, SurvivalSearchError
+from .errors import ExportError, ImportFileError, SurvivalSearchError
 from .records import ImportReport, Passage
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ SUPPORTED = {**TEXT_SUFFIXES, **RECORD_SUFFIXES}
 MAX_TEXT_BYTES = 50 * 1024 * 1024
 MAX_RECORD_BYTES = 2 * 1024 * 1024 * 1024
 EXPORT_FIELDS = ("id", "title", "text", "source", "section", "topics", "origin", "created_at", "updated_at")
+CSV_FIELD_LIMIT = 64 * 1024 * 1024  # the csv module's default (128 KiB) is below our longest passage
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -49,8 +50,34 @@ class ImportCancelled(SurvivalSearchError):
     """The user cancelled an import; nothing was written."""
 
 
+def _walk(root: Path, report: ImportReport) -> Iterator[Path]:
+    """Supported files under ``root``, depth first in name order, without recursion (any depth)
+    and without following symbolic links (no loops)."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            report.errors.append(f"{folder}: the folder cannot be read ({exc.strerror or exc})")
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    subfolders.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False) and Path(entry.name).suffix.lower() in SUPPORTED:
+                    yield Path(entry.path)
+            except OSError as exc:
+                report.errors.append(f"{entry.path}: cannot be read ({exc.strerror or exc})")
+        stack.extend(reversed(subfolders))
+
+
 def find_files(paths: list[Path], report: ImportReport) -> list[Path]:
-    """Supported files under ``paths`` (folders recursively, symlinked folders not followed)."""
+    """Supported files under ``paths`` (folders recursively; symbolic links inside folders are not followed)."""
     found: list[Path] = []
     for root in paths:
         root = Path(root)
@@ -60,12 +87,9 @@ def find_files(paths: list[Path], report: ImportReport) -> list[Path]:
             else:
                 report.errors.append(f"{root}: unsupported file type {root.suffix or '(none)'}; use .md, .txt, .html, .jsonl or .csv")
         elif root.is_dir():
-            for folder, dirs, files in os.walk(root, onerror=lambda e: report.errors.append(f"{e.filename}: {e.strerror}")):
-                dirs.sort()
-                for name in sorted(files):
-                    path = Path(folder) / name
-                    if path.suffix.lower() in SUPPORTED and not path.is_symlink():
-                        found.append(path)
+            found.extend(_walk(root, report))
+        elif root.is_symlink():
+            report.errors.append(f"{root}: a symbolic link that points nowhere or loops back on itself")
         else:
             report.errors.append(f"{root}: no such file or folder")
     return found
@@ -128,7 +152,13 @@ def _record_to_passage(row: dict[str, object], where: str) -> Passage:
         raise ImportFileError(f"{where}: the row has no text")
     topics = row.get("topics") or []
     if isinstance(topics, str):
-        topics = [t for t in (x.strip() for x in topics.replace(";", ",").split(",")) if t] if not topics.startswith("[") else json.loads(topics)
+        if topics.lstrip().startswith("["):
+            try:
+                topics = json.loads(topics)
+            except json.JSONDecodeError:
+                raise ImportFileError(f"{where}: 'topics' looks like a JSON list but is not valid JSON") from None
+        else:
+            topics = [t for t in (x.strip() for x in topics.replace(";", ",").split(",")) if t]
     if not isinstance(topics, list):
         raise ImportFileError(f"{where}: 'topics' must be a list or a ';'-separated string")
     title = str(row.get("title") or "").strip() or text.strip().split("\n")[0][:80]
@@ -150,7 +180,8 @@ def passages_from_records(path: Path) -> list[Passage]:
     text = read_text(path, MAX_RECORD_BYTES)
     passages: list[Passage] = []
     if path.suffix.lower() == ".jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Lines end at "\n" only: str.splitlines() also cuts at U+2028, U+0085..., which JSON leaves unescaped.
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -161,6 +192,7 @@ def passages_from_records(path: Path) -> list[Passage]:
                 raise ImportFileError(f"{path}, line {number}: expected a JSON object")
             passages.append(_record_to_passage(row, f"{path}, line {number}"))
     else:
+        csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
         reader = csv.DictReader(io.StringIO(text, newline=""))
         if not reader.fieldnames or "text" not in reader.fieldnames:
             raise ImportFileError(f"{path}: a CSV import needs a header row with at least a 'text' column")
@@ -255,7 +287,7 @@ def export_passages(store: CorpusStore, dest: str | Path) -> int:
                 writer.writeheader()
                 for p in store.iter_passages():
                     row = p.to_dict()
-                    row["topics"] = ";".join(p.topics)
+                    row["topics"] = json.dumps(p.topics, ensure_ascii=False)  # a list: a topic may hold ";" or ","
                     writer.writerow(row)
                     count += 1
             else:
@@ -265,6 +297,9 @@ def export_passages(store: CorpusStore, dest: str | Path) -> int:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"Could not write {dest} ({exc.strerror or exc}); nothing was written there.") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

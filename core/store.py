@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +35,7 @@ SCHEMA_VERSION = 1
 APPLICATION_ID = 0x53535243  # "SSRC": marks the file as a Survival Search corpus
 MAX_TITLE_CHARS = 500
 MAX_TEXT_CHARS = 200_000
+BUSY_TIMEOUT_S = 5.0  # how long a write waits for another instance's write before saying the corpus is in use
 
 TOPICS = (
     "water",
@@ -115,27 +117,39 @@ class CorpusStore:
         is_new = not self.path.exists() or self.path.stat().st_size == 0
         if is_new:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn: sqlite3.Connection | None = None
         try:
-            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=5.0)
+            conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=BUSY_TIMEOUT_S)
             self.db = sqlite_utils.Database(conn)
             self._check_file(is_new)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            self._migrate(builtin_pending=is_new and create_from_builtin)
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise self._classify(exc, "open") from exc
-        if is_new and create_from_builtin:
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        # A first start killed half-way left "pending": the built-in passages are (re)loaded, duplicates skipped.
+        if create_from_builtin and self.get_meta("builtin") == "pending":
             from .builtin import populate_from_builtin
 
             populate_from_builtin(self)
+            self.set_meta("builtin", "loaded")
 
     # ------------------------------------------------------------------ opening
     def _check_file(self, is_new: bool) -> None:
         if is_new:
             return
-        with open(self.path, "rb") as fh:
-            header = fh.read(16)
+        try:
+            with open(self.path, "rb") as fh:
+                header = fh.read(16)
+        except OSError as exc:
+            raise CorpusError(f"Cannot read the corpus file {self.path}: {exc.strerror or exc}.") from None
         if header != b"SQLite format 3\x00":
             raise CorpusCorruptError(
                 f"{self.path} is not a Survival Search corpus (not an SQLite database). "
@@ -149,7 +163,7 @@ class CorpusStore:
                 "It was left untouched."
             )
 
-    def _migrate(self) -> None:
+    def _migrate(self, builtin_pending: bool = False) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise CorpusError(
@@ -158,16 +172,39 @@ class CorpusStore:
             )
         if version == SCHEMA_VERSION:
             return
-        if version > 0:
+        if version > 0 or self.db.table_names():
             from .safety import backup_before
 
-            backup_before(self, f"migrate-v{version}")
-        with self._lock, self.db.atomic():
+            if backup_before(self, f"migrate-v{version}") is None:
+                raise CorpusWriteError(
+                    f"{self.path} needs a schema upgrade (v{version} to v{SCHEMA_VERSION}) but no backup could be "
+                    "written first, so it was left untouched. Free some disk space and open it again."
+                )
+        with self._lock, self._transaction():
             for step in range(version, SCHEMA_VERSION):
                 MIGRATIONS[step](self.db)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             self._set_meta("stamp", uuid.uuid4().hex)
+            if builtin_pending:
+                self._set_meta("builtin", "pending")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction. ``BEGIN IMMEDIATE`` takes the write lock up front (waiting up to
+        BUSY_TIMEOUT_S for another instance), so a read-then-write never fails half-way on a stale snapshot."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.rollback()
+            raise
 
     def _classify(self, exc: sqlite3.Error, action: str) -> Exception:
         message = str(exc).lower()
@@ -205,7 +242,7 @@ class CorpusStore:
         """Run ``fn`` in one transaction, bump the stamp, then tell listeners."""
         with self._lock:
             try:
-                with self.db.atomic():
+                with self._transaction():
                     change = fn()
                     self._set_meta("stamp", uuid.uuid4().hex)
             except sqlite3.Error as exc:
@@ -235,14 +272,17 @@ class CorpusStore:
         added: list[str] = []
         skipped = 0
         stamp = now_iso()
+        added_now: set[str] = set()
         for p in passages:
             title, text, topics = validate_passage(p.title, p.text, p.topics)
             digest = content_hash(text)
-            if skip_duplicates and self.db.execute(
-                "SELECT 1 FROM passages WHERE content_hash = ? LIMIT 1", [digest]
-            ).fetchone():
-                skipped += 1
-                continue
+            if skip_duplicates:
+                same = {r[0] for r in self.db.execute("SELECT id FROM passages WHERE content_hash = ?", [digest])}
+                # Text already in the corpus is a duplicate; so is a repeat inside this batch, unless it carries
+                # its own id (a record of an export, where the user kept two passages with the same text).
+                if same and not (p.id and same <= added_now):
+                    skipped += 1
+                    continue
             pid = p.id or new_passage_id(p.origin)
             if self.db.execute("SELECT 1 FROM passages WHERE id = ?", [pid]).fetchone():
                 if skip_duplicates:
@@ -268,6 +308,7 @@ class CorpusStore:
                 ],
             )
             added.append(pid)
+            added_now.add(pid)
             change.added.append((pid, tokens))
         return added, skipped, change
 
@@ -337,8 +378,13 @@ class CorpusStore:
         return self.get(passage_id)  # type: ignore[return-value]
 
     def delete_passages(self, passage_ids: Iterable[str]) -> list[Passage]:
-        """Delete passages in one transaction; returns them (for undo)."""
+        """Delete passages in one transaction; returns them (for undo). A bulk delete is backed up first."""
         deleted: list[Passage] = []
+        passage_ids = list(dict.fromkeys(passage_ids))
+        if len(passage_ids) > 1:
+            from .safety import backup_before
+
+            backup_before(self, "delete")
 
         def run() -> Change:
             change = Change()
