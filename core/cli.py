@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 import textwrap
 import time
@@ -305,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args)
     except SurvivalSearchError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # damage found while reading, past the checks made at open
+        from .cli_safety import explain_sqlite_error
+
+        print(f"error: {explain_sqlite_error(exc, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)

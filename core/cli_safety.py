@@ -146,3 +146,15 @@ def register(
     )
     c.add_argument("--repair", action="store_true", help="back up, then fix what can be recomputed")
     commands["check"] = cmd_check
+
+
+def explain_sqlite_error(exc: Exception, args: argparse.Namespace) -> str:
+    """A raw sqlite3 error met by a command, as a message (with the ways forward when the file is damaged)."""
+    from .errors import CorpusCorruptError
+    from .store import classify_sqlite_error
+
+    db_path = _db_path(args)
+    error = classify_sqlite_error(exc, db_path)  # type: ignore[arg-type]
+    if isinstance(error, CorpusCorruptError):
+        return f"{error}\nWays forward:\n" + "\n".join(ways_forward(db_path))
+    return str(error)

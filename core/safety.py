@@ -179,12 +179,26 @@ def list_backups(db_path: str | Path) -> list[BackupInfo]:
 
 
 def backup_if_due(store: CorpusStore, every: timedelta = BACKUP_EVERY) -> Path | None:
-    """The scheduled backup: made when the newest backup of a non-empty corpus is older than ``every``."""
+    """The scheduled backup: made when the newest backup of a non-empty corpus is older than ``every``.
+
+    The corpus is quick-checked first, so a damaged file never pushes good backups out of the
+    rotation: then CorpusCorruptError is raised and no backup is made.
+    """
     newest = next(iter(list_backups(store.path)), None)
     if newest is not None and datetime.now() - newest.created < every:
         return None
-    if not store.count():
-        return None
+    with store._lock:
+        try:
+            if not store.count():
+                return None
+            damage = [r[0] for r in store.db.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            damage = [str(exc)]
+    if damage != ["ok"]:
+        raise CorpusCorruptError(
+            f"The corpus file {store.path} is damaged ({damage[0]}). No backup was made of it, so the "
+            "existing backups stay good."
+        )
     return backup_before(store, "daily")
 
 
@@ -389,7 +403,7 @@ def open_or_recover(
 
     path = Path(db_path) if db_path else paths.default_db_path()
     try:
-        store = CorpusStore(path)
+        return _open_checked(path, scheduled_backup)
     except CorpusCorruptError as exc:
         if recovery == "none":
             backups = list_backups(path)
@@ -409,9 +423,26 @@ def open_or_recover(
         else:
             raise ValueError(f"unknown recovery {recovery!r}") from exc
         log.warning("%s", result.summary())
-        store = CorpusStore(path)
-    if scheduled_backup:
-        backup_if_due(store)
+        return CorpusStore(path)
+
+
+def _open_checked(path: Path, scheduled_backup: bool) -> CorpusStore:
+    """Open, read the basics (damage there raises CorpusCorruptError), make the scheduled backup."""
+    from .store import CorpusStore, classify_sqlite_error
+
+    store = CorpusStore(path)
+    try:
+        with store._lock:
+            store.db.execute("SELECT count(*) FROM passages").fetchone()
+            store.db.execute("SELECT count(*) FROM meta").fetchone()
+        if scheduled_backup:
+            backup_if_due(store)
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        raise classify_sqlite_error(exc, path, "open") from exc
+    except BaseException:
+        store.close()
+        raise
     return store
 
 

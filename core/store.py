@@ -135,7 +135,12 @@ class CorpusStore:
                 conn.close()
             raise
         # A first start killed half-way left "pending": the built-in passages are (re)loaded, duplicates skipped.
-        if create_from_builtin and self.get_meta("builtin") == "pending":
+        try:
+            pending = create_from_builtin and self.get_meta("builtin") == "pending"
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise self._classify(exc, "open") from exc
+        if pending:
             from .builtin import populate_from_builtin
 
             populate_from_builtin(self)
@@ -161,6 +166,12 @@ class CorpusStore:
             raise CorpusCorruptError(
                 f"{self.path} is an SQLite database of another program, not a Survival Search corpus. "
                 "It was left untouched."
+            )
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:  # checked before anything (even the journal mode) is written
+            raise CorpusError(
+                f"{self.path} was written by a newer Survival Search (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}). Update the app; the file was left untouched."
             )
 
     def _migrate(self, builtin_pending: bool = False) -> None:
@@ -206,23 +217,8 @@ class CorpusStore:
             conn.rollback()
             raise
 
-    def _classify(self, exc: sqlite3.Error, action: str) -> Exception:
-        message = str(exc).lower()
-        if "locked" in message or "busy" in message:
-            return CorpusBusyError(
-                f"The corpus is in use by another Survival Search window or process ({self.path}). "
-                "Close the other one and try again."
-            )
-        if "full" in message:
-            return CorpusWriteError("The disk is full: nothing was changed. Free some space and try again.")
-        if "readonly" in message or "read-only" in message or "permission" in message:
-            return CorpusWriteError(f"The corpus file is read-only ({self.path}): nothing was changed.")
-        if "malformed" in message or "not a database" in message or "corrupt" in message:
-            return CorpusCorruptError(
-                f"The corpus file {self.path} is damaged ({exc}). It was left untouched; "
-                "restore a backup (survival-search restore) or start from the built-in corpus."
-            )
-        return CorpusError(f"Could not {action} the corpus {self.path}: {exc}")
+    def _classify(self, exc: sqlite3.Error, action: str) -> CorpusError:
+        return classify_sqlite_error(exc, self.path, action)
 
     def close(self) -> None:
         with self._lock:
@@ -559,6 +555,26 @@ class CorpusStore:
     def content_hashes(self) -> dict[str, str]:
         with self._lock:
             return dict(self.db.execute("SELECT id, content_hash FROM passages").fetchall())
+
+
+def classify_sqlite_error(exc: sqlite3.Error, path: Path, action: str = "read") -> CorpusError:
+    """The CorpusError a user should see for an sqlite3 error met while working on the corpus at ``path``."""
+    message = str(exc).lower()
+    if "locked" in message or "busy" in message:
+        return CorpusBusyError(
+            f"The corpus is in use by another Survival Search window or process ({path}). "
+            "Close the other one and try again."
+        )
+    if "full" in message:
+        return CorpusWriteError("The disk is full: nothing was changed. Free some space and try again.")
+    if "readonly" in message or "read-only" in message or "permission" in message:
+        return CorpusWriteError(f"The corpus file is read-only ({path}): nothing was changed.")
+    if "malformed" in message or "not a database" in message or "corrupt" in message:
+        return CorpusCorruptError(
+            f"The corpus file {path} is damaged ({exc}). It was left untouched; "
+            "restore a backup (survival-search restore) or start from the built-in corpus."
+        )
+    return CorpusError(f"Could not {action} the corpus {path}: {exc}")
 
 
 def new_passage_id(origin: str = "user") -> str:
