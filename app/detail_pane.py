@@ -1,0 +1,222 @@
+"""The reading pane: the whole passage with the query's words lit, its source, and feedback buttons.
+
+"Helpful" / "Not helpful" emit :attr:`DetailPane.judged`; the window stores the
+judgment (query, passage, 1.0 or 0.0) for training and calls :meth:`mark_judged`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedLayout,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.highlight import match_spans
+
+from .result_delegate import marked_html
+from .themes import LIGHT, Theme
+
+if TYPE_CHECKING:
+    from core.records import SearchHit
+
+
+def passage_html(text: str, terms: frozenset[str], theme: Theme) -> str:
+    """The passage as paragraphs of HTML with the query's words highlighted."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    parts = []
+    for para in paragraphs:
+        body = marked_html(para, match_spans(para, terms), theme).replace("\n", "<br>")
+        parts.append(f'<p style="margin: 0 0 0.8em 0; line-height: 135%">{body}</p>')
+    return "".join(parts)
+
+
+def plain_copy(hit: SearchHit) -> str:
+    source = f"\n\nSource: {hit.source}" if hit.source else ""
+    return f"{hit.title}\n\n{hit.text.strip()}{source}\n"
+
+
+class DetailPane(QWidget):
+    """Shows one passage; knows nothing of the database."""
+
+    judged = Signal(str, str, float)  # query, passage id, label
+    bookmark_toggled = Signal(str, bool)  # passage id, on
+    back_to_search = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme: Theme = LIGHT
+        self.hit: SearchHit | None = None
+        self.query = ""
+        self.terms: frozenset[str] = frozenset()
+        self._judged: dict[tuple[str, str], float] = {}
+
+        self.placeholder = QLabel("Select a result to read it here.\n\nDown arrow from the search box moves to the results; Enter opens one.")
+        self.placeholder.setObjectName("dimLabel")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+
+        self.title_label = QLabel()
+        self.title_label.setObjectName("detailTitle")
+        self.title_label.setWordWrap(True)
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta_label = QLabel()
+        self.meta_label.setObjectName("detailMeta")
+        self.meta_label.setWordWrap(True)
+        self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body = QTextBrowser()
+        self.body.setObjectName("detailBody")
+        self.body.setOpenLinks(False)
+        self.body.setAccessibleName("Passage text")
+
+        self.copy_button = QPushButton("&Copy")
+        self.copy_button.setToolTip("Copy the passage and its source (Alt+C)")
+        self.bookmark_button = QPushButton("☆ &Bookmark")
+        self.bookmark_button.setCheckable(True)
+        self.bookmark_button.setToolTip("Keep this passage in your bookmarks (Alt+B, or Ctrl+D)")
+        self.helpful_button = QPushButton("✓ He&lpful")
+        self.helpful_button.setToolTip("This passage answers the question (Alt+L); saved to train the reranker")
+        self.not_helpful_button = QPushButton("✗ &Not helpful")
+        self.not_helpful_button.setToolTip("This passage does not answer the question (Alt+N)")
+        self.feedback_note = QLabel()
+        self.feedback_note.setObjectName("feedbackNote")
+        self.feedback_note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+        buttons = QHBoxLayout()
+        for button in (self.copy_button, self.bookmark_button, self.helpful_button, self.not_helpful_button):
+            buttons.addWidget(button)
+        buttons.addWidget(self.feedback_note, 1)
+
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.meta_label)
+        layout.addWidget(self.body, 1)
+        layout.addLayout(buttons)
+
+        self.stack = QStackedLayout(self)
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(page)
+
+        self.copy_button.clicked.connect(self.copy)
+        self.bookmark_button.toggled.connect(self._bookmark_clicked)
+        self.helpful_button.clicked.connect(lambda: self._judge(1.0))
+        self.not_helpful_button.clicked.connect(lambda: self._judge(0.0))
+        self.setFocusProxy(self.body)
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.timeout.connect(self._restore_note)
+
+    # ------------------------------------------------------------------ content
+    def show_hit(self, hit: SearchHit, query: str, terms: frozenset[str], bookmarked: bool) -> None:
+        same = self.hit is not None and self.hit.id == hit.id and self.query == query
+        self.hit, self.query, self.terms = hit, query, terms
+        self.title_label.setText(hit.title)
+        meta = [f"Source: {hit.source or 'unknown'}"]
+        if hit.section and hit.section != hit.title:
+            meta.append(f"Section: {hit.section}")
+        if hit.topics:
+            meta.append("Topics: " + ", ".join(t.replace("-", " ") for t in hit.topics))
+        self.meta_label.setText("   ·   ".join(meta))
+        scroll = self.body.verticalScrollBar().value() if same else 0
+        self._render()
+        self.body.verticalScrollBar().setValue(scroll)
+        self.bookmark_button.blockSignals(True)
+        self.bookmark_button.setChecked(bookmarked)
+        self._bookmark_label()
+        self.bookmark_button.blockSignals(False)
+        self._restore_note()
+        self.stack.setCurrentIndex(1)
+
+    def clear(self) -> None:
+        self.hit = None
+        self.stack.setCurrentIndex(0)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        if self.hit is not None:
+            self._render()
+
+    def _render(self) -> None:
+        if self.hit is not None:
+            self.body.setHtml(passage_html(self.hit.text, self.terms, self.theme))
+
+    # ------------------------------------------------------------------ actions
+    def copy(self) -> None:
+        if self.hit is None:
+            return
+        QGuiApplication.clipboard().setText(plain_copy(self.hit))
+        self._flash("Copied to the clipboard.")
+
+    def set_bookmarked(self, on: bool) -> None:
+        self.bookmark_button.blockSignals(True)
+        self.bookmark_button.setChecked(on)
+        self._bookmark_label()
+        self.bookmark_button.blockSignals(False)
+
+    def toggle_bookmark(self) -> None:
+        if self.hit is not None:
+            self.bookmark_button.toggle()
+
+    def _bookmark_clicked(self, on: bool) -> None:
+        self._bookmark_label()
+        if self.hit is not None:
+            self.bookmark_toggled.emit(self.hit.id, on)
+
+    def _bookmark_label(self) -> None:
+        self.bookmark_button.setText("★ &Bookmarked" if self.bookmark_button.isChecked() else "☆ &Bookmark")
+
+    def _judge(self, label: float) -> None:
+        if self.hit is None:
+            return
+        if not self.query:
+            self._flash("Feedback needs a question: search first, then mark the answer.")
+            return
+        self.helpful_button.setEnabled(False)
+        self.not_helpful_button.setEnabled(False)
+        self.judged.emit(self.query, self.hit.id, label)
+
+    def mark_judged(self, query: str, passage_id: str, label: float) -> None:
+        """The judgment was stored: say so (and keep saying it for this question and passage)."""
+        self._judged[(query, passage_id)] = label
+        if self.hit is not None and self.hit.id == passage_id and self.query == query:
+            self._restore_note()
+
+    def judgment_failed(self) -> None:
+        self.helpful_button.setEnabled(True)
+        self.not_helpful_button.setEnabled(True)
+
+    def _restore_note(self) -> None:
+        label = self._judged.get((self.query, self.hit.id)) if self.hit is not None else None
+        if label is None:
+            self.feedback_note.setText("")
+            enabled = self.hit is not None
+        else:
+            self.feedback_note.setText(
+                "Saved: helpful. Thank you." if label >= 0.5 else "Saved: not helpful. Thank you."
+            )
+            enabled = False
+        self.helpful_button.setEnabled(enabled)
+        self.not_helpful_button.setEnabled(enabled)
+
+    def _flash(self, text: str) -> None:
+        self.feedback_note.setText(text)
+        self._note_timer.start(2500)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.back_to_search.emit()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,85 @@
+"""What the window needs from ``core``, passed in (never imported as a global).
+
+:func:`default_services` opens the real corpus and loads the real models, with
+every heavy import done inside the functions, which the window only ever calls on
+worker threads: the window appears before numpy, SQLite, torch or a model is
+touched. Tests build :class:`Services` with a small store and fake models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.search import SearchEngine
+
+LoadReranker = Callable[[str | None, str], tuple[Any, str]]  # (folder or None, device) -> (reranker, why not)
+LoadEncoder = Callable[[str], tuple[Any, str]]  # device -> (encoder, why not)
+EmbedMissing = Callable[..., int]  # (store, encoder, progress=, cancelled=) -> count
+
+
+@dataclass
+class Services:
+    """Factories the window calls on worker threads."""
+
+    open_engine: Callable[[], SearchEngine]
+    load_reranker: LoadReranker | None = None
+    load_encoder: LoadEncoder | None = None
+    embed_missing: EmbedMissing | None = None
+    find_corpus_check: Callable[[], Callable[[Any], Any] | None] | None = None  # the "Check corpus" function, if any
+
+
+def _open_engine(db: str | Path | None) -> SearchEngine:
+    from core.guarded_engine import GuardedSearchEngine
+    from core.store import open_store
+
+    store = open_store(db)
+    try:
+        return GuardedSearchEngine(store)
+    except BaseException:
+        store.close()
+        raise
+
+
+def _load_reranker(folder: str | None, device: str) -> tuple[Any, str]:
+    from core.loading import load_reranker
+
+    return load_reranker(folder or None, device)
+
+
+def _load_encoder(device: str) -> tuple[Any, str]:
+    from core.loading import load_encoder
+
+    return load_encoder(device)
+
+
+def _embed_missing(store: Any, encoder: Any, **kwargs: Any) -> int:
+    from core.dense import embed_missing
+
+    return embed_missing(store, encoder, **kwargs)
+
+
+def corpus_checker() -> Callable[[Any], Any] | None:
+    """``core.safety``'s corpus check, once that module provides one (the "Check corpus" menu item)."""
+    try:
+        from core import safety
+    except ImportError:
+        return None
+    for name in ("check_corpus", "check"):
+        fn = getattr(safety, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def default_services(db: str | Path | None = None) -> Services:
+    return Services(
+        open_engine=lambda: _open_engine(db),
+        load_reranker=_load_reranker,
+        load_encoder=_load_encoder,
+        embed_missing=_embed_missing,
+        find_corpus_check=corpus_checker,
+    )
