@@ -15,6 +15,7 @@ from a ``.npz`` file so start-up does not re-tokenize the corpus.
 from __future__ import annotations
 
 import math
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -325,7 +326,7 @@ class BM25Index:
                 index._base_offsets = data["offsets"]
                 index._base_docs = data["docs"]
                 index._base_tfs = data["tfs"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # a damaged cache is rebuilt
             return None
         index._slot_of = {d: i for i, d in enumerate(index._doc_ids)}  # type: ignore[misc]
         index._alive = np.ones(max(16, len(index._doc_ids)), dtype=bool)

@@ -193,16 +193,20 @@ def passages_from_records(path: Path) -> list[Passage]:
             passages.append(_record_to_passage(row, f"{path}, line {number}"))
     else:
         csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        if not reader.fieldnames or "text" not in reader.fieldnames:
-            raise ImportFileError(f"{path}: a CSV import needs a header row with at least a 'text' column")
+        # strict: an unclosed quote is an error, not a row that silently swallows the rest of the file
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        start = 1
         try:
+            if not reader.fieldnames or "text" not in reader.fieldnames:
+                raise ImportFileError(f"{path}: a CSV import needs a header row with at least a 'text' column")
+            start = reader.line_num + 1  # the line the next row starts on
             for row in reader:
                 if None in row:
-                    raise ImportFileError(f"{path}, line {reader.line_num}: more fields than the header has")
-                passages.append(_record_to_passage(dict(row), f"{path}, line {reader.line_num}"))
+                    raise ImportFileError(f"{path}, line {start}: more fields than the header has")
+                passages.append(_record_to_passage(dict(row), f"{path}, line {start}"))
+                start = reader.line_num + 1
         except csv.Error as exc:
-            raise ImportFileError(f"{path}, line {reader.line_num}: malformed CSV ({exc})") from None
+            raise ImportFileError(f"{path}, line {start}: malformed CSV ({exc})") from None
     if not passages:
         raise ImportFileError(f"{path}: no passages in the file")
     return passages

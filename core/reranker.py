@@ -65,7 +65,10 @@ class Reranker:
         if self.device == "cuda":
             self.model.half()
         self.load_seconds = time.perf_counter() - started
-        self.warm_up()
+        try:
+            self.warm_up()
+        except Exception as exc:  # e.g. a tokenizer that does not match the weights: the folder is unusable
+            raise ModelError(f"The cross-encoder in {info.path} loads but fails on a test input: {exc}") from exc
 
     @property
     def backend(self) -> str:

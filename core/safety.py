@@ -473,6 +473,10 @@ class CheckReport:
             out.append(f"A backup was made before repairing: {self.backup}")
         return out
 
+    def summary(self) -> str:
+        """The whole report as text, one finding a line (what a "Check corpus" dialog shows)."""
+        return "\n".join(self.lines())
+
 
 def _examples(ids: list[str]) -> str:
     shown = ", ".join(ids[:5])

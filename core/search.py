@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 1000
 PIPELINE_CONFIG = "survival_search.json"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # controls and lone surrogates (the tokenizer refuses them)
 
 
 @dataclass

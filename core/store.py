@@ -91,10 +91,22 @@ def _row_to_passage(row: sqlite3.Row | tuple) -> Passage:
     )
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: str) -> str:
+    """Replace lone UTF-16 surrogates (from a JSON "\\ud800" or a clipboard), which SQLite cannot store, by U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def _scrub_all(values: list[object]) -> list[object]:
+    return [scrub(v) if isinstance(v, str) else v for v in values]
+
+
 def validate_passage(title: str, text: str, topics: Iterable[str] = ()) -> tuple[str, str, list[str]]:
     """Clean and check a passage's fields; raise ValidationError with a readable reason."""
-    title = (title or "").strip()
-    text = (text or "").replace("\x00", "").strip()
+    title = scrub(title or "").strip()
+    text = scrub(text or "").replace("\x00", "").strip()
     if not text:
         raise ValidationError("The passage text is empty. Write the passage before saving.")
     if not title:
@@ -103,7 +115,7 @@ def validate_passage(title: str, text: str, topics: Iterable[str] = ()) -> tuple
         raise ValidationError(f"The title is {len(title):,} characters long; keep it under {MAX_TITLE_CHARS}.")
     if len(text) > MAX_TEXT_CHARS:
         raise ValidationError(f"The passage is {len(text):,} characters long; split it below {MAX_TEXT_CHARS:,}.")
-    clean_topics = sorted({t.strip().lower() for t in topics if t and t.strip()})
+    clean_topics = sorted({scrub(t).strip().lower() for t in topics if t and t.strip()})
     return title, text, clean_topics
 
 
@@ -279,7 +291,7 @@ class CorpusStore:
                 if same and not (p.id and same <= added_now):
                     skipped += 1
                     continue
-            pid = p.id or new_passage_id(p.origin)
+            pid = scrub(p.id) or new_passage_id(p.origin)
             if self.db.execute("SELECT 1 FROM passages WHERE id = ?", [pid]).fetchone():
                 if skip_duplicates:
                     skipped += 1
@@ -289,7 +301,7 @@ class CorpusStore:
             self.db.execute(
                 "INSERT INTO passages (id, title, text, source, section, topics, origin, content_hash, tokens,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
+                _scrub_all([
                     pid,
                     title,
                     text,
@@ -301,7 +313,7 @@ class CorpusStore:
                     " ".join(tokens),
                     p.created_at or stamp,
                     p.updated_at or stamp,
-                ],
+                ]),
             )
             added.append(pid)
             added_now.add(pid)
@@ -355,7 +367,7 @@ class CorpusStore:
             self.db.execute(
                 "UPDATE passages SET title=?, text=?, source=?, section=?, topics=?, content_hash=?, tokens=?,"
                 " updated_at=? WHERE id=?",
-                [
+                _scrub_all([
                     title,
                     text,
                     str(fields.get("source", current.source)).strip(),
@@ -365,7 +377,7 @@ class CorpusStore:
                     " ".join(tokens),
                     now_iso(),
                     passage_id,
-                ],
+                ]),
             )
             self.db.execute("DELETE FROM embeddings WHERE passage_id = ?", [passage_id])
             return Change(updated=[(passage_id, tokens, old_tokens)])
@@ -471,7 +483,7 @@ class CorpusStore:
 
     # ------------------------------------------------------------------ judgments and bookmarks
     def add_judgment(self, query: str, passage_id: str, label: float, origin: str = "gui") -> int:
-        query = query.strip()
+        query = scrub(query).strip()
         if not query:
             raise ValidationError("A judgment needs the query it was made for.")
         if not 0.0 <= float(label) <= 1.0:
