@@ -180,7 +180,13 @@ def test_deeply_nested_folders_import_without_recursion_errors(store, tmp_path):
         folder.mkdir()
         depth += 1
     (folder / "bottom.md").write_text(_md(word="deep"), encoding="utf-8")
-    report = import_paths(store, [tmp_path / "deep"])
+    try:
+        report = import_paths(store, [tmp_path / "deep"])
+    finally:  # bottom up: shutil.rmtree (and so pytest's clean-up) recurses and would fail at this depth
+        (folder / "bottom.md").unlink()
+        while folder != tmp_path:
+            folder.rmdir()
+            folder = folder.parent
     assert depth > 1000 and report.added == 1 and not report.errors
 
 

@@ -366,13 +366,13 @@ def test_a_first_start_killed_before_the_builtin_passages_landed_loads_them_next
     import core.builtin as builtin
 
     path = tmp_path / "c.sqlite"
-    monkeypatch.setattr(builtin.paths, "BUILTIN_CORPUS_DIR", builtin_dir)
+    real = builtin.populate_from_builtin
     monkeypatch.setattr(builtin, "populate_from_builtin", lambda store: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         CorpusStore(path)
-    monkeypatch.undo()
+    monkeypatch.setattr(builtin, "populate_from_builtin", lambda store: real(store, builtin_dir))
     with CorpusStore(path) as store:
-        assert store.get_meta("builtin") == "loaded"
+        assert store.get_meta("builtin") == "loaded" and store.count() == 8
 
 
 # ------------------------------------------------------------------------------------------ atomic folders
