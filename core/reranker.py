@@ -62,8 +62,11 @@ class Reranker:
             )
         except Exception as exc:  # any load failure becomes one clear message
             raise ModelError(f"Could not load the cross-encoder in {info.path}: {exc}") from exc
+        # fp16 on a GPU; fp32 on a CPU, where half precision is several times slower (weights may ship in fp16)
         if self.device == "cuda":
             self.model.half()
+        else:
+            self.model.float()
         self.load_seconds = time.perf_counter() - started
         try:
             self.warm_up()
