@@ -95,8 +95,9 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def scrub(value: str) -> str:
-    """Replace lone UTF-16 surrogates (from a JSON "\\ud800" or a clipboard), which SQLite cannot store, by U+FFFD."""
-    return _LONE_SURROGATE.sub("\ufffd", value)
+    """Drop NUL characters (an export holding one reads as a binary file) and replace lone UTF-16
+    surrogates (from a JSON "\\ud800" or a clipboard), which SQLite cannot store, by U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", value.replace("\x00", ""))
 
 
 def _scrub_all(values: list[object]) -> list[object]:
@@ -115,7 +116,7 @@ def validate_passage(title: str, text: str, topics: Iterable[str] = ()) -> tuple
         raise ValidationError(f"The title is {len(title):,} characters long; keep it under {MAX_TITLE_CHARS}.")
     if len(text) > MAX_TEXT_CHARS:
         raise ValidationError(f"The passage is {len(text):,} characters long; split it below {MAX_TEXT_CHARS:,}.")
-    clean_topics = sorted({scrub(t).strip().lower() for t in topics if t and t.strip()})
+    clean_topics = sorted({c for c in (scrub(t or "").strip().lower() for t in topics) if c})
     return title, text, clean_topics
 
 
@@ -305,8 +306,8 @@ class CorpusStore:
                     pid,
                     title,
                     text,
-                    p.source.strip(),
-                    p.section.strip(),
+                    scrub(p.source).strip(),
+                    scrub(p.section).strip(),
                     json.dumps(topics),
                     p.origin or "user",
                     digest,
@@ -370,8 +371,8 @@ class CorpusStore:
                 _scrub_all([
                     title,
                     text,
-                    str(fields.get("source", current.source)).strip(),
-                    str(fields.get("section", current.section)).strip(),
+                    scrub(str(fields.get("source", current.source))).strip(),
+                    scrub(str(fields.get("section", current.section))).strip(),
                     json.dumps(topics),
                     content_hash(text),
                     " ".join(tokens),
