@@ -143,7 +143,7 @@ class SearchEngine:
             loaded = BM25Index.load(self._index_path, stamp)
             if loaded is not None:
                 return loaded
-        index = BM25Index.build(self.store.iter_tokens())
+        index = BM25Index.build_from_strings(self.store.iter_token_strings())
         self._save_index(index, stamp)
         return index
 

@@ -457,6 +457,11 @@ class CorpusStore:
 
     def iter_tokens(self, batch: int = 5000) -> Iterator[tuple[str, list[str]]]:
         """``(id, tokens)`` of every passage in insertion order, without re-tokenizing."""
+        for pid, tokens in self.iter_token_strings(batch):
+            yield pid, tokens.split()
+
+    def iter_token_strings(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
+        """``(id, space-joined tokens)`` of every passage in insertion order (what the BM25 build reads)."""
         last = 0
         while True:
             with self._lock:
@@ -466,7 +471,7 @@ class CorpusStore:
             if not rows:
                 return
             for _, pid, tokens in rows:
-                yield pid, tokens.split() if tokens else []
+                yield pid, tokens or ""
             last = rows[-1][0]
 
     def topic_counts(self) -> dict[str, int]:
