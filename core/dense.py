@@ -53,6 +53,10 @@ class DenseEncoder:
             self.model.half()
         self.load_seconds = time.perf_counter() - started
 
+    @property
+    def backend(self) -> str:
+        return "torch-fp16" if self.device == "cuda" else "torch-fp32"
+
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         vectors = self.model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True

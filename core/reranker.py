@@ -1,12 +1,18 @@
 """Cross-encoder reranking: a model folder scored on CUDA (fp16) or CPU.
 
 The torch backend is sentence-transformers' ``CrossEncoder``; it is imported
-only when a model is loaded, so the rest of the app starts without torch.
+only when a model is loaded, so the rest of the app starts without torch. On a
+CPU the app prefers the int8 ONNX Runtime backend (``core.onnx_backend``);
+``core.loading`` chooses. Whether a GPU exists is decided without importing
+torch wherever the installed torch cannot have one (a CPU build).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import re
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +26,7 @@ from .model_folder import inspect_cross_encoder
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH = 32
+CUDA_WARM_UP_PAIRS = 64  # one full-size batch at load, so the first query meets warm kernels
 
 
 def passage_input(title: str, text: str) -> str:
@@ -34,6 +41,10 @@ def resolve_device(requested: str = "auto") -> str:
         raise ModelError(f"Unknown device {requested!r}: use auto, cpu or cuda.")
     if requested == "cpu":
         return "cpu"
+    if not torch_may_see_a_gpu():
+        if requested in ("cuda", "gpu"):
+            raise ModelError("A GPU (CUDA) was asked for, but none is available; use --device cpu or auto.")
+        return "cpu"
     import torch
 
     if torch.cuda.is_available():
@@ -41,6 +52,27 @@ def resolve_device(requested: str = "auto") -> str:
     if requested in ("cuda", "gpu"):
         raise ModelError("A GPU (CUDA) was asked for, but none is available; use --device cpu or auto.")
     return "cpu"
+
+
+def torch_may_see_a_gpu() -> bool:
+    """False when torch is surely CPU-only (not installed, a CPU build, no NVIDIA device), without importing it.
+
+    ``import torch`` costs seconds; the CPU path must not pay that just to learn there is no GPU.
+    """
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.origin:
+        return False
+    try:
+        version = (Path(spec.origin).parent / "version.py").read_text(encoding="utf-8")
+    except OSError:
+        return True  # an unusual layout: let torch answer
+    builds = dict(re.findall(r"^(cuda|hip)\b[^=\n]*=\s*(.+?)\s*$", version, re.M))
+    if builds and all(value == "None" for value in builds.values()):
+        return False
+    rocm = builds.get("hip", "None") != "None"
+    if sys.platform.startswith("linux") and not rocm and not any(Path("/dev").glob("nvidia[0-9]*")):
+        return False
+    return True
 
 
 class Reranker:
@@ -67,6 +99,8 @@ class Reranker:
             self.model.half()
         else:
             self.model.float()
+        # CUDA: every candidate in one batch (halved only on out-of-memory); CPU: batches of 32
+        self.batch_size: int | None = None if self.device == "cuda" else DEFAULT_BATCH
         self.load_seconds = time.perf_counter() - started
         try:
             self.warm_up()
@@ -78,11 +112,15 @@ class Reranker:
         return "torch-fp16" if self.device == "cuda" else "torch-fp32"
 
     def warm_up(self) -> None:
+        if self.device == "cuda":  # a full-size batch: kernels and allocator ready for the first query
+            passage = "a passage long enough to look like the real ones " * 20
+            self.score("warm up the model", [passage] * CUDA_WARM_UP_PAIRS)
         self.score("warm up", ["a short passage to warm the model up"])
 
-    def score(self, query: str, passages: Sequence[str], batch_size: int = DEFAULT_BATCH) -> np.ndarray:
+    def score(self, query: str, passages: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         if not passages:
             return np.zeros(0, dtype=np.float32)
+        batch_size = batch_size or self.batch_size or len(passages)
         pairs = [(query, p) for p in passages]
         while True:
             try:
