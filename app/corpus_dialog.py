@@ -73,7 +73,7 @@ class CorpusDialog(QDialog):
         self._progress: QProgressDialog | None = None
         self.import_job: Any = None
 
-        self.setWindowTitle("Corpus")
+        self.setWindowTitle("Corpus[*]")
         self.setObjectName("corpusDialog")
         self.resize(1150, 720)
 
@@ -167,10 +167,10 @@ class CorpusDialog(QDialog):
         self.filter_box.textChanged.connect(lambda _: self._filter_timer.start())
         self.topic_combo.currentIndexChanged.connect(lambda _: self.reload())
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
-        self.new_button.clicked.connect(self.new_passage)
-        self.save_button.clicked.connect(self.save)
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.undo_button.clicked.connect(self.undo_delete)
+        self.new_button.clicked.connect(lambda: self.new_passage())
+        self.save_button.clicked.connect(lambda: self.save())
+        self.delete_button.clicked.connect(lambda: self.delete_selected())
+        self.undo_button.clicked.connect(lambda: self.undo_delete())
         self.import_files_button.clicked.connect(self._choose_files)
         self.import_folder_button.clicked.connect(self._choose_folder)
         self.export_button.clicked.connect(self._choose_export)
@@ -222,7 +222,7 @@ class CorpusDialog(QDialog):
         total = len(rows)
         filtered = bool(self.filter_box.text().strip() or self.topic_combo.currentData())
         self.count_label.setText(f"{total:,} {'matching' if filtered else 'passages'}")
-        self.setWindowTitle(f"Corpus: {total:,} passages" if not filtered else "Corpus")
+        self.setWindowTitle(f"Corpus: {total:,} passages[*]" if not filtered else "Corpus[*]")
         self.rows_loaded.emit(total)
 
     def current_id(self) -> str | None:

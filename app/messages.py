@@ -3,7 +3,7 @@
 Errors from ``core`` arrive as exceptions; :func:`describe` turns each kind into
 a title and a sentence a tired person understands. Dialogs are opened without
 blocking the event loop (window-modal ``open()``); only :meth:`Messages.ask`
-waits for an answer. Tests read :attr:`Messages.log` and replace ``ask``.
+waits for an answer. Tests read :attr:`Messages.log` and set :attr:`Messages.auto_answer`.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class Messages(QObject):
         super().__init__(parent)
         self.log: list[tuple[str, str, str]] = []
         self.boxes: list[QMessageBox] = []
+        self.auto_answer: QMessageBox.StandardButton | None = None  # tests: answer questions without a dialog
 
     def _open(self, kind: str, parent: QWidget | None, title: str, text: str, details: str = "") -> QMessageBox:
         icon = {
@@ -113,7 +114,9 @@ class Messages(QObject):
         default: QMessageBox.StandardButton,
     ) -> QMessageBox.StandardButton:
         """Ask and wait for the answer (the only blocking dialog)."""
+        self.log.append(("ask", title, text))
+        if self.auto_answer is not None:
+            return self.auto_answer
         box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, parent)
         box.setDefaultButton(default)
-        self.log.append(("ask", title, text))
         return QMessageBox.StandardButton(box.exec())

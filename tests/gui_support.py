@@ -82,6 +82,8 @@ def gui_app(qapp: Any) -> Iterator[Any]:
 @pytest.fixture
 def make_window(qtbot: Any, gui_app: Any, store: Any, prefs_path: Path) -> Callable[..., Any]:
     """Build, show and start a MainWindow on the sample corpus; waits until the reranker settled."""
+    from PySide6.QtWidgets import QMessageBox
+
     from app import themes
     from app.main_window import MainWindow
     from app.preferences import Preferences
@@ -110,10 +112,12 @@ def make_window(qtbot: Any, gui_app: Any, store: Any, prefs_path: Path) -> Calla
         )
         themes.apply(gui_app, prefs.theme, prefs.font_size)
         window = MainWindow(services, prefs, debounce_ms=40)
+        window.messages.auto_answer = QMessageBox.StandardButton.Discard  # never block on a question
         qtbot.addWidget(window)
         window.show()
-        window.activateWindow()
         qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)  # shortcuts only reach the active window
         if start:
             window.start()
             qtbot.waitUntil(lambda: window.engine is not None and window.reranker_state != "loading", timeout=10000)
