@@ -271,11 +271,12 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.count_label)
 
     # ================================================================== start-up
-    def start(self) -> None:
+    def start(self, recovery: str = "none") -> None:
         """Open the corpus, then load the models, all in the background."""
         self.count_label.setText("Opening the corpus…")
+        open_engine = self.services.open_engine
         self.ops.run(
-            self.services.open_engine,
+            lambda: open_engine(recovery),
             lane="search",
             name="open the corpus",
             on_done=self._engine_opened,
@@ -299,9 +300,28 @@ class MainWindow(QMainWindow):
         self._load_models()
 
     def _engine_failed(self, exc: BaseException) -> None:
+        from core.errors import CorpusDamagedError
+
         self.count_label.setText("Corpus not opened")
         self._set_reranker_state("unavailable", "The corpus could not be opened.")
         self._set_banner("warn", f"The corpus could not be opened. {exc}")
+        if isinstance(exc, CorpusDamagedError):
+            options = ["Restore the latest backup"] if exc.backups else []
+            options.append("Start from the built-in corpus")
+            choice = self.messages.choose(
+                self,
+                "The corpus is damaged",
+                f"{exc}\n\nWhat should happen? Either way the damaged file is kept aside, nothing is deleted.",
+                options,
+                cancel="Leave it (quit)",
+            )
+            if choice is None:
+                self.close()
+                return
+            recovery = "restore-latest" if options[choice].startswith("Restore") else "start-fresh"
+            self._set_banner("info", "Recovering the corpus…")
+            self.start(recovery)
+            return
         self.messages.error(self, exc, "Could not open the corpus")
 
     def _refresh_corpus_info(self) -> None:
@@ -842,8 +862,13 @@ class MainWindow(QMainWindow):
 
     def _corpus_checked(self, report: Any) -> None:
         summary = report.summary() if hasattr(report, "summary") else str(report)
-        self.messages.info(self, "Corpus check", summary)
-        self._on_corpus_changed([])
+        self.statusBar().clearMessage()
+        if getattr(report, "ok", True):
+            self.messages.info(self, "Corpus check", summary)
+        else:
+            self.messages.warning(self, "Corpus check", summary)
+        if getattr(report, "repaired", None):
+            self._on_corpus_changed([])
 
     def show_shortcuts(self) -> None:
         dialog = QDialog(self)

@@ -64,6 +64,7 @@ class Messages(QObject):
         self.log: list[tuple[str, str, str]] = []
         self.boxes: list[QMessageBox] = []
         self.auto_answer: QMessageBox.StandardButton | None = None  # tests: answer questions without a dialog
+        self.auto_choice: int | None = None  # tests: the option :meth:`choose` picks without a dialog
 
     def _open(self, kind: str, parent: QWidget | None, title: str, text: str, details: str = "") -> QMessageBox:
         icon = {
@@ -120,3 +121,17 @@ class Messages(QObject):
         box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, parent)
         box.setDefaultButton(default)
         return QMessageBox.StandardButton(box.exec())
+
+    def choose(self, parent: QWidget | None, title: str, text: str, options: list[str], cancel: str = "Quit") -> int | None:
+        """Ask the user to pick one of ``options`` (index), or None for ``cancel``; waits for the answer."""
+        self.log.append(("choose", title, text))
+        if self.auto_choice is not None:
+            return self.auto_choice if self.auto_choice >= 0 else None
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent)
+        buttons = [box.addButton(option, QMessageBox.ButtonRole.AcceptRole) for option in options]
+        box.addButton(cancel, QMessageBox.ButtonRole.RejectRole)
+        if buttons:
+            box.setDefaultButton(buttons[0])
+        box.exec()
+        clicked = box.clickedButton()
+        return buttons.index(clicked) if clicked in buttons else None  # type: ignore[arg-type]

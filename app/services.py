@@ -8,6 +8,7 @@ touched. Tests build :class:`Services` with a small store and fake models.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,18 +26,18 @@ EmbedMissing = Callable[..., int]  # (store, encoder, progress=, cancelled=) -> 
 class Services:
     """Factories the window calls on worker threads."""
 
-    open_engine: Callable[[], SearchEngine]
+    open_engine: Callable[[str], SearchEngine]  # recovery: "none" | "restore-latest" | "start-fresh"
     load_reranker: LoadReranker | None = None
     load_encoder: LoadEncoder | None = None
     embed_missing: EmbedMissing | None = None
     find_corpus_check: Callable[[], Callable[[Any], Any] | None] | None = None  # the "Check corpus" function, if any
 
 
-def _open_engine(db: str | Path | None) -> SearchEngine:
+def _open_engine(db: str | Path | None, recovery: str = "none") -> SearchEngine:
     from core.guarded_engine import GuardedSearchEngine
-    from core.store import open_store
+    from core.safety import open_or_recover
 
-    store = open_store(db)
+    store = open_or_recover(db, recovery=recovery)  # type: ignore[arg-type]
     try:
         return GuardedSearchEngine(store)
     except BaseException:
@@ -63,21 +64,17 @@ def _embed_missing(store: Any, encoder: Any, **kwargs: Any) -> int:
 
 
 def corpus_checker() -> Callable[[Any], Any] | None:
-    """``core.safety``'s corpus check, once that module provides one (the "Check corpus" menu item)."""
+    """``core.safety.check_corpus`` with repair (it backs up first), for the "Check corpus" menu item."""
     try:
-        from core import safety
+        from core.safety import check_corpus
     except ImportError:
         return None
-    for name in ("check_corpus", "check"):
-        fn = getattr(safety, name, None)
-        if callable(fn):
-            return fn
-    return None
+    return functools.partial(check_corpus, repair=True)
 
 
 def default_services(db: str | Path | None = None) -> Services:
     return Services(
-        open_engine=lambda: _open_engine(db),
+        open_engine=lambda recovery="none": _open_engine(db, recovery),
         load_reranker=_load_reranker,
         load_encoder=_load_encoder,
         embed_missing=_embed_missing,

@@ -144,3 +144,37 @@ def test_errors_become_clear_messages(kind):
     assert title and text
     if kind == "KeyError":
         assert "log" in text and "safe" in text
+
+
+def test_the_real_corpus_check_runs_from_the_menu(qtbot, make_window):
+    from app.services import corpus_checker
+
+    window = make_window(find_corpus_check=corpus_checker)
+    qtbot.waitUntil(window.check_corpus_action.isEnabled)
+    window.check_corpus_action.trigger()
+    qtbot.waitUntil(lambda: bool(window.messages.log) and window.messages.log[-1][1] == "Corpus check", timeout=10000)
+    assert "no problems found" in window.messages.log[-1][2]
+
+
+def test_a_damaged_corpus_offers_recovery_and_starts_fresh(qtbot, gui_app, tmp_path, prefs_path):
+    from app.main_window import MainWindow
+    from app.preferences import Preferences
+    from app.services import Services, default_services
+
+    damaged = tmp_path / "corpus.sqlite"
+    damaged.write_bytes(b"this is not a database at all" * 100)
+    services = Services(
+        open_engine=default_services(damaged).open_engine,
+        load_reranker=lambda folder, device: (None, "No reranker model is installed."),
+    )
+    window = MainWindow(services, Preferences.at(prefs_path))
+    qtbot.addWidget(window)
+    window.messages.auto_choice = 0  # "Start from the built-in corpus" (there is no backup)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: window.engine is not None, timeout=20000)
+    kind, title, _ = window.messages.log[0]
+    assert (kind, title) == ("choose", "The corpus is damaged")
+    assert window.store.count() > 0
+    assert any(p.name.startswith("corpus.sqlite.damaged") for p in tmp_path.iterdir())
+    qtbot.waitUntil(lambda: window.ops.active == 0, timeout=10000)
