@@ -19,8 +19,9 @@ log = logging.getLogger("survival_search")
 
 def _db_parent() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--db", metavar="PATH", help="corpus database file (default: the user data folder)")
-    parent.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    # SUPPRESS: a sub-command's own default must not erase `survival-search --db X COMMAND`
+    parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="corpus database file (default: the user data folder)")
+    parent.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
     return parent
 
 
@@ -294,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     paths.force_offline()
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.db = getattr(args, "db", None)
+    args.verbose = getattr(args, "verbose", False)
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

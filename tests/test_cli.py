@@ -50,10 +50,10 @@ def test_batch_queries(tmp_path, capsys, tiny_cross_encoder):
 def test_eval_reports_metrics(tmp_path, capsys):
     db = str(tmp_path / "c.sqlite")
     doc = tmp_path / "w.txt"
-    doc.write_text("Boil the water for one minute.\n\n" + "filler words here " * 30, encoding="utf-8")
+    doc.write_text("Zorbulate the quux for one minute.\n\n" + "filler words here " * 30, encoding="utf-8")
     _run(capsys, "import", str(doc), "--db", db, "--no-embed")
     queries = tmp_path / "q.jsonl"
-    queries.write_text(json.dumps({"qid": "q1", "query": "boil water", "answers": ["boil the water"]}) + "\n")
+    queries.write_text(json.dumps({"qid": "q1", "query": "zorbulate quux", "answers": ["zorbulate the quux"]}) + "\n")
     code, out, _ = _run(capsys, "eval", str(queries), "--db", db, "--no-rerank", "--no-dense", "--json")
     assert json.loads(out)["ndcg@10"] == 1.0
 
@@ -70,3 +70,17 @@ def test_core_imports_without_pyside6():
         "assert 'PySide6' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_db_option_works_before_and_after_the_command(tmp_path, capsys):
+    before, after = tmp_path / "before.sqlite", tmp_path / "after.sqlite"
+    doc = tmp_path / "n.txt"
+    doc.write_text("Quicksand: lean back, spread your weight and move slowly to firm ground. " * 6, encoding="utf-8")
+    assert main(["--db", str(before), "import", str(doc), "--no-embed"]) == 0
+    assert main(["import", str(doc), "--db", str(after), "--no-embed"]) == 0
+    capsys.readouterr()
+    from core.store import CorpusStore
+
+    for path in (before, after):
+        with CorpusStore(path) as store:
+            assert any("Quicksand" in p.text for p in store.iter_passages())
