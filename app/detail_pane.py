@@ -42,6 +42,25 @@ def passage_html(text: str, terms: frozenset[str], theme: Theme) -> str:
     return "".join(parts)
 
 
+def match_line(hit: SearchHit) -> str:
+    """Why this passage is listed, in a few words (confidence and the stages that found it)."""
+    from .result_delegate import confidence_label
+
+    parts = []
+    if hit.confidence is not None:
+        parts.append(f"Confidence {round(hit.confidence * 100)}% ({confidence_label(hit.confidence)})")
+    else:
+        parts.append("Not reranked")
+    found = []
+    if hit.bm25_rank:
+        found.append(f"#{hit.bm25_rank} by words")
+    if hit.dense_rank:
+        found.append(f"#{hit.dense_rank} by meaning")
+    if found:
+        parts.append("found " + " and ".join(found))
+    return "   ·   ".join(parts)
+
+
 def plain_copy(hit: SearchHit) -> str:
     source = f"\n\nSource: {hit.source}" if hit.source else ""
     return f"{hit.title}\n\n{hit.text.strip()}{source}\n"
@@ -129,7 +148,7 @@ class DetailPane(QWidget):
             meta.append(f"Section: {hit.section}")
         if hit.topics:
             meta.append("Topics: " + ", ".join(t.replace("-", " ") for t in hit.topics))
-        self.meta_label.setText("   ·   ".join(meta))
+        self.meta_label.setText("   ·   ".join(meta) + "\n" + match_line(hit))
         scroll = self.body.verticalScrollBar().value() if same else 0
         self._render()
         self.body.verticalScrollBar().setValue(scroll)

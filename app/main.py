@@ -56,6 +56,9 @@ def run_app(db: str | Path | None = None) -> int:
     app = application()
     CrashHandler(log_path).install()
     window = create_window(db)
+    from .startup_trace import install_if_asked
+
+    install_if_asked(window)
     window.show()
     QTimer.singleShot(0, window.start)
     log.info("window shown")

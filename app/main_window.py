@@ -54,6 +54,10 @@ MIN_QUERY_CHARS = 2
 HINT = "Type a question, e.g. “how to purify water”. Enter searches at once; ↓ moves into the results."
 
 
+def _ms(value: float) -> str:
+    return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
+
+
 def topic_label(topic: str) -> str:
     return topic.replace("-", " ").capitalize()
 
@@ -98,6 +102,7 @@ class MainWindow(QMainWindow):
         self._corpus_dialog: Any = None
         self._corpus_check: Any = None
         self._last_query_shown = ""
+        self._first_stage_ms = 0.0
         self._closing = False
         self.theme = themes.THEMES.get(prefs.theme, themes.LIGHT)
 
@@ -116,8 +121,8 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1180, 760)
         splitter = prefs.window_state("splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
+        if splitter is None or not self.splitter.restoreState(splitter):
+            self.splitter.setSizes([560, 620])
         self.search_box.setFocus()
 
     # ================================================================== building
@@ -178,8 +183,8 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.results_view)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 6)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
 
         central = QWidget()
@@ -597,7 +602,9 @@ class MainWindow(QMainWindow):
             self._preview(result.hits[0])
         else:
             self.detail.clear()
-        if final:
+        if not final:
+            self._first_stage_ms = result.timings_ms.get("first_stage_ms", 0.0)
+        else:
             self._show_timings(result)
         self.results_shown.emit(result, final)
 
@@ -626,11 +633,13 @@ class MainWindow(QMainWindow):
 
     def _show_timings(self, result: SearchResult) -> None:
         t = result.timings_ms
-        parts = [f"first stage {t.get('first_stage_ms', 0):.0f} ms"]
+        first = t.get("first_stage_ms", self._first_stage_ms)
+        parts = [f"first results {_ms(first)}"]
         if "rerank_ms" in t:
-            parts.append(f"rerank {t['rerank_ms']:.0f} ms ({int(t.get('reranked', 0))} passages)")
-        parts.append(f"total {t.get('total_ms', 0):.0f} ms")
-        self.timing_label.setText("Last query: " + " · ".join(parts))
+            parts.append(f"reranking {int(t.get('reranked', 0))} {_ms(t['rerank_ms'])}")
+        parts.append(f"total {_ms(t.get('total_ms', 0.0))}")
+        self.timing_label.setText("Last query: " + ", ".join(parts))
+        self.timing_label.setToolTip("\n".join(f"{k}: {v:.1f}" for k, v in sorted(t.items())))
 
     # ================================================================== results and reading
     def focus_search(self) -> None:
@@ -680,7 +689,7 @@ class MainWindow(QMainWindow):
 
     def _judged(self, query: str, passage_id: str, label: float) -> None:
         self.detail.mark_judged(query, passage_id, label)
-        self.statusBar().showMessage("Feedback saved; it will help train the reranker.", 4000)
+        self.statusBar().showMessage("Feedback saved for training.", 4000)
 
     def _judgment_failed(self, exc: BaseException) -> None:
         self.detail.judgment_failed()
@@ -782,6 +791,7 @@ class MainWindow(QMainWindow):
 
     def _apply_theme_to_widgets(self) -> None:
         self.delegate.theme = self.theme
+        self.search_box.setClearButtonEnabled(self.theme.name != "night")  # its icon is white
         self.detail.set_theme(self.theme)
         action = getattr(self, "theme_actions", {}).get(self.theme.name)
         if action is not None:

@@ -61,7 +61,7 @@ class PassageTableModel(QAbstractTableModel):
             if column == 2:
                 return ", ".join(row.topics)
             if column == 3:
-                return row.updated_at[:16].replace("T", " ")
+                return row.updated_at[:10] if role == Qt.ItemDataRole.DisplayRole else row.updated_at.replace("T", " ")
         if role == IdRole:
             return row.id
         return None

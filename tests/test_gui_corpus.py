@@ -186,6 +186,7 @@ def test_switching_passage_with_unsaved_edits_can_be_cancelled(qtbot, make_windo
     dialog = open_editor(qtbot, window)
     dialog.select_id("s-001")
     qtbot.waitUntil(lambda: dialog.editor.passage_id == "s-001")
+    qtbot.keyClick(dialog.editor.title_edit, Qt.Key.Key_End)
     qtbot.keyClicks(dialog.editor.title_edit, " (edited)")
     answer(window, QMessageBox.StandardButton.Cancel)
     dialog.select_id("s-002")
