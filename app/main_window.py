@@ -15,17 +15,12 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMenu,
-    QProgressBar,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -36,12 +31,14 @@ from core.highlight import query_terms
 from . import shortcuts, themes
 from .detail_pane import DetailPane
 from .messages import Messages
+from .models import ModelManager
 from .ops import Ops
 from .preferences import FONT_DEFAULT, FONT_MAX, FONT_MIN, Preferences
 from .result_delegate import ResultDelegate
 from .results_model import HitRole, ResultsModel
 from .results_view import ResultsView
 from .services import Services
+from .status_bar import StatusBar
 
 if TYPE_CHECKING:
     from core.records import SearchHit, SearchResult
@@ -52,10 +49,6 @@ log = logging.getLogger(__name__)
 DEBOUNCE_MS = 250
 MIN_QUERY_CHARS = 2
 HINT = "Type a question, e.g. “how to purify water”. Enter searches at once; ↓ moves into the results."
-
-
-def _ms(value: float) -> str:
-    return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms"
 
 
 def topic_label(topic: str) -> str:
@@ -89,16 +82,12 @@ class MainWindow(QMainWindow):
 
         self.engine: SearchEngine | None = None
         self.store: Any = None
-        self.encoder: Any = None
-        self.reranker_state = "loading"
-        self.reranker_why = ""
+        self.models = ModelManager(services, self.ops, self)
         self._opened_stamp = ""
         self._search_seq = 0
         self._pending_search = False
         self._mode = "search"  # or "bookmarks"
         self._bookmarks: set[str] = set()
-        self._embed_job: Any = None
-        self._embed_again = False
         self._corpus_dialog: Any = None
         self._corpus_check: Any = None
         self._last_query_shown = ""
@@ -259,21 +248,18 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "About Survival Search", self.show_about)
 
     def _build_status_bar(self) -> None:
-        status = self.statusBar()
-        self.timing_label = QLabel("")
-        self.embed_label = QLabel("")
-        self.embed_bar = QProgressBar()
-        self.embed_bar.setMaximumWidth(140)
-        self.embed_bar.setMaximumHeight(14)
-        self.embed_bar.setTextVisible(False)
-        self.embed_bar.hide()
-        self.reranker_label = QLabel("Reranker: loading…")
-        self.count_label = QLabel("Opening the corpus…")
-        status.addPermanentWidget(self.timing_label)
-        status.addPermanentWidget(self.embed_label)
-        status.addPermanentWidget(self.embed_bar)
-        status.addPermanentWidget(self.reranker_label)
-        status.addPermanentWidget(self.count_label)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self.timing_label = self.status.timing_label
+        self.embed_label = self.status.embed_label
+        self.reranker_label = self.status.reranker_label
+        self.count_label = self.status.count_label
+        self.models.reranker_changed.connect(self._on_reranker_changed)
+        self.models.encoder_changed.connect(self.status.set_encoder)
+        self.models.embedding_progress.connect(self.status.embedding_progress)
+        self.models.embedding_finished.connect(self.status.embedding_finished)
+        self.models.embedding_finished.connect(self.embedding_finished)
+        self.models.embedding_failed.connect(self._on_embedding_failed)
 
     # ================================================================== start-up
     def start(self, recovery: str = "none") -> None:
@@ -297,18 +283,18 @@ class MainWindow(QMainWindow):
         engine.settings.results = self.prefs.results
         engine.settings.candidates = self.prefs.candidates or None
         self._opened_stamp = self.store.stamp
+        self.models.attach(engine)
         self._refresh_corpus_info()
         self.engine_ready.emit()
         if self._pending_search or self.search_box.text().strip():
             self._pending_search = False
             self.search_now(commit=False)
-        self._load_models()
+        self.models.load_all(self.prefs.reranker_folder or None, self.prefs.device)
 
     def _engine_failed(self, exc: BaseException) -> None:
         from core.errors import CorpusDamagedError
 
         self.count_label.setText("Corpus not opened")
-        self._set_reranker_state("unavailable", "The corpus could not be opened.")
         self._set_banner("warn", f"The corpus could not be opened. {exc}")
         if isinstance(exc, CorpusDamagedError):
             options = ["Restore the latest backup"] if exc.backups else []
@@ -345,12 +331,12 @@ class MainWindow(QMainWindow):
         from core.store import TOPICS
 
         count, topic_counts, bookmarks, check = info
+        self.status.set_count(count)
         self._corpus_check = check
         self.check_corpus_action.setEnabled(check is not None)
         if check is not None:
             self.check_corpus_action.setToolTip("Back up, check and repair the corpus, then report.")
         self._bookmarks = bookmarks
-        self.count_label.setText(f"{count:,} passage{'s' if count != 1 else ''}")
         current = self.topic_combo.currentData() or ""
         self.topic_combo.blockSignals(True)
         self.topic_combo.clear()
@@ -364,154 +350,33 @@ class MainWindow(QMainWindow):
         if count == 0:
             self._set_banner("info", "The corpus is empty. Add or import passages with Corpus ▸ Edit (Ctrl+E).")
 
-    def _load_models(self) -> None:
-        load_reranker = self.services.load_reranker
-        if load_reranker is None:
-            self._set_reranker_state("unavailable", "Reranking is turned off in this window.")
-        else:
-            self._start_reranker_load(self.prefs.reranker_folder or None, self.prefs.device)
-        load_encoder = self.services.load_encoder
-        if load_encoder is None:
-            self.embed_label.setText("")
-            return
-        device = self.prefs.device
-        self.ops.run(
-            lambda: load_encoder(device),
-            lane="models",
-            name="load the embedding model",
-            on_done=self._encoder_loaded,
-            on_error=lambda exc: self._encoder_unavailable(str(exc)),
-        )
+    # ================================================================== models
+    @property
+    def reranker_state(self) -> str:
+        return self.models.reranker_state
 
-    def _start_reranker_load(self, folder: str | None, device: str) -> None:
-        load_reranker = self.services.load_reranker
-        if load_reranker is None:
-            return
-        self._set_reranker_state("loading")
-        self.ops.run(
-            lambda: load_reranker(folder, device),
-            lane="models",
-            name="load the reranker",
-            on_done=self._reranker_loaded,
-            on_error=lambda exc: self._reranker_loaded((None, f"Reranker unavailable: {exc}")),
-        )
+    @property
+    def reranker_why(self) -> str:
+        return self.models.reranker_why
 
-    def _reranker_loaded(self, loaded: tuple[Any, str]) -> None:
-        reranker, why = loaded
-        self.install_reranker(reranker, why)
+    @property
+    def encoder(self) -> Any:
+        return self.models.encoder
 
     def install_reranker(self, reranker: Any, why: str = "") -> None:
-        """Make ``reranker`` (or none, because ``why``) the engine's; re-run the question shown."""
-        engine = self.engine
-        if engine is None:
-            return
-        self.ops.run(
-            lambda: engine.set_reranker(reranker, why),
-            lane="search",
-            name="switch the reranker",
-            on_done=lambda _: self._reranker_installed(reranker, why),
-        )
+        self.models.install_reranker(reranker, why)
 
-    def _reranker_installed(self, reranker: Any, why: str) -> None:
-        if reranker is None:
-            self._set_reranker_state("unavailable", why or "No reranker model.")
-        else:
-            self._set_reranker_state("ready")
-        if self._mode == "search" and len(self.search_box.text().strip()) >= MIN_QUERY_CHARS:
-            self.search_now(commit=False)
+    def start_embedding(self) -> None:
+        self.models.start_embedding()
 
-    def _set_reranker_state(self, state: str, why: str = "") -> None:
-        self.reranker_state, self.reranker_why = state, why
-        label = self.reranker_label
-        if state == "loading":
-            label.setText("Reranker: loading…")
-            label.setToolTip("The cross-encoder is loading; results are BM25 order meanwhile.")
-            label.setProperty("state", "")
-        elif state == "ready":
-            reranker = self.engine.reranker if self.engine is not None else None
-            where = "GPU" if getattr(reranker, "device", "cpu") == "cuda" else "CPU"
-            name = getattr(reranker, "name", "") or "model"
-            label.setText(f"Reranker: ready on {where}")
-            label.setToolTip(f"Cross-encoder {name} ({getattr(reranker, 'folder', '')}) on the {where}.")
-            label.setProperty("state", "ready")
-        else:
-            short = why.split(":")[0] if why else "no model"
-            label.setText(f"Reranker unavailable: BM25 only ({short.rstrip('.').lower()[:60]})")
-            label.setToolTip(why or "No reranker model could be loaded.")
-            label.setProperty("state", "off")
-            if why:
-                self.statusBar().showMessage(why, 15000)
-        themes.repolish(label)
+    def _on_reranker_changed(self, state: str, why: str) -> None:
+        self.status.set_reranker(state, why, self.models.reranker)
+        if state != "loading":
+            self._rerun()
         self.reranker_state_changed.emit(state)
 
-    def _encoder_loaded(self, loaded: tuple[Any, str]) -> None:
-        encoder, why = loaded
-        if encoder is None:
-            self._encoder_unavailable(why)
-            return
-        engine = self.engine
-        if engine is None:
-            return
-        self.ops.run(
-            lambda: engine.set_encoder(encoder),
-            lane="search",
-            name="switch the embedding model",
-            on_done=lambda _: self._encoder_installed(encoder),
-        )
-
-    def _encoder_installed(self, encoder: Any) -> None:
-        self.encoder = encoder
-        self.embed_label.setText("Embeddings: on")
-        self.embed_label.setToolTip("Dense (all-MiniLM-L6-v2) candidates are fused with BM25.")
-        self.start_embedding()
-
-    def _encoder_unavailable(self, why: str) -> None:
-        self.embed_label.setText("Embeddings: off")
-        self.embed_label.setToolTip(why)
-
-    # ================================================================== embedding
-    def start_embedding(self) -> None:
-        """Embed passages that have no vector yet, in the background (search keeps working)."""
-        embed = self.services.embed_missing
-        if self.encoder is None or embed is None or self.store is None:
-            return
-        if self._embed_job is not None:
-            self._embed_again = True
-            return
-        store, encoder = self.store, self.encoder
-        self._embed_job = self.ops.run(
-            lambda ctx: embed(store, encoder, progress=lambda d, t: ctx.progress(d, t), cancelled=ctx.cancelled),
-            lane="embed",
-            name="compute embeddings",
-            context=True,
-            on_progress=self._embed_progress,
-            on_done=self._embed_done,
-            on_error=self._embed_failed,
-        )
-
-    def _embed_progress(self, done: int, total: int, _text: str) -> None:
-        self.embed_bar.setMaximum(max(1, total))
-        self.embed_bar.setValue(done)
-        self.embed_bar.show()
-        self.embed_label.setText(f"Embedding passages {done:,}/{total:,}")
-        self.embed_label.setToolTip("New passages get their vectors in the background; BM25 finds them meanwhile.")
-
-    def _embed_done(self, count: int) -> None:
-        self._embed_job = None
-        self.embed_bar.hide()
-        self.embed_label.setText("Embeddings: on")
-        if count:
-            self.statusBar().showMessage(f"Embedded {count:,} new passage(s).", 5000)
-        self.embedding_finished.emit(count)
-        if self._embed_again and not self._closing:
-            self._embed_again = False
-            self.start_embedding()
-
-    def _embed_failed(self, exc: BaseException) -> None:
-        self._embed_job = None
-        self.embed_bar.hide()
-        self.embed_label.setText("Embeddings: stopped")
-        self.embed_label.setToolTip(f"Computing embeddings failed: {exc}")
+    def _on_embedding_failed(self, exc: BaseException) -> None:
+        self.status.embedding_failed(exc)
         self.messages.error(self, exc, "Computing embeddings failed")
 
     # ================================================================== searching
@@ -605,7 +470,7 @@ class MainWindow(QMainWindow):
         if not final:
             self._first_stage_ms = result.timings_ms.get("first_stage_ms", 0.0)
         else:
-            self._show_timings(result)
+            self.status.set_timings(result, self._first_stage_ms)
         self.results_shown.emit(result, final)
 
     def _update_banner(self, result: SearchResult, final: bool) -> None:
@@ -630,16 +495,6 @@ class MainWindow(QMainWindow):
         if self.banner.property("kind") != kind:
             self.banner.setProperty("kind", kind)
             themes.repolish(self.banner)
-
-    def _show_timings(self, result: SearchResult) -> None:
-        t = result.timings_ms
-        first = t.get("first_stage_ms", self._first_stage_ms)
-        parts = [f"first results {_ms(first)}"]
-        if "rerank_ms" in t:
-            parts.append(f"reranking {int(t.get('reranked', 0))} {_ms(t['rerank_ms'])}")
-        parts.append(f"total {_ms(t.get('total_ms', 0.0))}")
-        self.timing_label.setText("Last query: " + ", ".join(parts))
-        self.timing_label.setToolTip("\n".join(f"{k}: {v:.1f}" for k, v in sorted(t.items())))
 
     # ================================================================== results and reading
     def focus_search(self) -> None:
@@ -850,7 +705,7 @@ class MainWindow(QMainWindow):
         if dialog.loaded_reranker is not None:
             self.install_reranker(dialog.loaded_reranker, "")
         elif {"reranker_folder", "device"} & changes:
-            self._start_reranker_load(self.prefs.reranker_folder or None, self.prefs.device)
+            self.models.load_reranker(self.prefs.reranker_folder or None, self.prefs.device)
 
     def _rerun(self) -> None:
         if self._mode == "search" and len(self.search_box.text().strip()) >= MIN_QUERY_CHARS:
@@ -881,23 +736,9 @@ class MainWindow(QMainWindow):
             self._on_corpus_changed([])
 
     def show_shortcuts(self) -> None:
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Keyboard shortcuts")
-        table = QTableWidget(len(shortcuts.ALL), 2, dialog)
-        table.setHorizontalHeaderLabels(["Keys", "What they do"])
-        table.verticalHeader().hide()
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, sc in enumerate(shortcuts.ALL):
-            table.setItem(row, 0, QTableWidgetItem(shortcuts.keys_text(sc)))
-            table.setItem(row, 1, QTableWidgetItem(sc.label))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(table)
-        layout.addWidget(buttons)
-        dialog.resize(560, 560)
+        from .help_dialog import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
         dialog.finished.connect(lambda _: dialog.deleteLater())
         dialog.open()
 
@@ -924,8 +765,7 @@ class MainWindow(QMainWindow):
         self.prefs.set_window_state("geometry", self.saveGeometry())
         self.prefs.set_window_state("splitter", self.splitter.saveState())
         self.messages.close_all()
-        if self._embed_job is not None:
-            self._embed_job.cancel()
+        self.models.stop()
         if not self.ops.shutdown(timeout_ms=15000):
             log.warning("background work still running at exit")
         engine = self.engine

@@ -218,3 +218,21 @@ def test_table_model_is_fast_with_100k_rows(qtbot, gui_app, qtmodeltester):
     elapsed = time.perf_counter() - started
     assert model.rowCount() == 100_000
     assert elapsed < 3.0, f"100k rows took {elapsed:.2f} s"
+
+
+def test_new_passages_are_embedded_in_the_background_while_search_works(qtbot, make_window, store):
+    from core.dense import EMBEDDING_MODEL
+    from tests.gui_support import FakeEncoder
+
+    window = make_window(encoder=FakeEncoder())
+    qtbot.waitUntil(lambda: not store.passages_missing_embeddings(EMBEDDING_MODEL), timeout=10000)
+    qtbot.waitUntil(lambda: window.embed_label.text() == "Embeddings: on")
+    dialog = open_editor(qtbot, window)
+    qtbot.mouseClick(dialog.new_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.editor.title_edit, "Tarp ridgeline")
+    qtbot.keyClicks(dialog.editor.text_edit, "Tie a taut ridgeline between two trees and drape the tarp over it.")
+    with qtbot.waitSignal(window.embedding_finished, timeout=10000, check_params_cb=lambda n: n == 1):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not store.passages_missing_embeddings(EMBEDDING_MODEL)
+    result = search(qtbot, window, "taut ridgeline tarp")
+    assert result.hits[0].title == "Tarp ridgeline" and result.hits[0].dense_rank is not None

@@ -219,3 +219,25 @@ def test_highlighted_snippet_marks_stems_of_the_query(qtbot, make_window):
     marked = {text[s:e].lower() for s, e in spans}
     assert "boil" in marked and "water" in marked
     assert window.detail.body.toPlainText().startswith("Bring water to a rolling boil")
+
+
+def test_f1_opens_the_shortcuts_table(qtbot, make_window):
+    from app.help_dialog import ShortcutsDialog
+
+    window = make_window(start=False)
+    qtbot.keyClick(window.search_box, Qt.Key.Key_F1)
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog is not None and dialog.isVisible()
+    keys = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert "Ctrl+L or Ctrl+F" in keys and "Esc" in keys
+    dialog.reject()
+
+
+def test_a_question_typed_before_the_corpus_is_open_runs_when_it_opens(qtbot, make_window):
+    window = make_window(start=False)
+    qtbot.keyClicks(window.search_box, "debris hut")
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Return)
+    assert window.engine is None
+    with qtbot.waitSignal(window.results_shown, timeout=10000, check_params_cb=final_result(window)):
+        window.start()
+    assert window.model.hit(0).title == "Debris hut"
