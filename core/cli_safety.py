@@ -34,6 +34,14 @@ def open_store_for_cli(db: str | None):  # noqa: ANN201 - CorpusStore, imported 
     """Open the corpus for a command; a damaged file becomes a message that names the ways forward."""
     from .safety import open_or_recover
 
+    import sys
+
+    if db and not Path(db).exists():
+        print(
+            f"note: {db} does not exist: creating a new, empty corpus there. Import documents into it "
+            f"(the built-in passages too: survival-search --db {db} import {paths.BUILTIN_CORPUS_DIR}).",
+            file=sys.stderr,
+        )
     try:
         return open_or_recover(db)
     except CorpusDamagedError as exc:

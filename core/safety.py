@@ -390,8 +390,13 @@ def open_or_recover(
     *,
     recovery: Recovery = "none",
     scheduled_backup: bool = True,
+    builtin: bool | None = None,
 ) -> CorpusStore:
     """Open the corpus (default place when ``db_path`` is None), the way the app and the CLI should.
+
+    A corpus that does not exist yet is created from the built-in passages at the default place
+    (``builtin=None``); a new file named explicitly (``--db NEW``) starts empty, so that it holds
+    exactly what the user imports into it (``builtin=True`` seeds it anyway).
 
     A damaged or foreign file raises :class:`CorpusDamagedError` (message in plain words, ``.backups``
     newest first) and is left untouched, unless ``recovery`` says what to do: ``"restore-latest"``
@@ -402,8 +407,9 @@ def open_or_recover(
     from .store import CorpusStore
 
     path = Path(db_path) if db_path else paths.default_db_path()
+    seed = (db_path is None) if builtin is None else builtin
     try:
-        return _open_checked(path, scheduled_backup)
+        return _open_checked(path, scheduled_backup, seed)
     except CorpusCorruptError as exc:
         if recovery == "none":
             backups = list_backups(path)
@@ -426,11 +432,14 @@ def open_or_recover(
         return CorpusStore(path)
 
 
-def _open_checked(path: Path, scheduled_backup: bool) -> CorpusStore:
+def _open_checked(path: Path, scheduled_backup: bool, builtin: bool = True) -> CorpusStore:
     """Open, read the basics (damage there raises CorpusCorruptError), make the scheduled backup."""
     from .store import CorpusStore, classify_sqlite_error
 
-    store = CorpusStore(path)
+    is_new = not path.exists()
+    store = CorpusStore(path, create_from_builtin=builtin)
+    if is_new and not builtin:
+        log.warning("created a new, empty corpus at %s", path)
     try:
         with store._lock:
             store.db.execute("SELECT count(*) FROM passages").fetchone()

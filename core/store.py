@@ -624,5 +624,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_0_to_1]
 
 
 def open_store(db_path: str | Path | None = None) -> CorpusStore:
-    """Open (creating from the built-in corpus on first use) the corpus at ``db_path`` or the default place."""
-    return CorpusStore(Path(db_path) if db_path else paths.default_db_path())
+    """Open the corpus at ``db_path`` (a new file starts empty) or at the default place (a new one
+    starts from the built-in corpus)."""
+    if db_path:
+        return CorpusStore(Path(db_path), create_from_builtin=False)
+    return CorpusStore(paths.default_db_path())
