@@ -442,3 +442,38 @@ def test_passages_added_through_add_passages_survive_a_backup_restore_cycle(stor
     restore_backup(path)
     with CorpusStore(path) as restored:
         assert _ids(restored) == ids
+
+
+# ------------------------------------------------------------------------------------------ one transaction per change
+WRITES = {
+    "add_passage": lambda s: s.add_passage("Raft", "Lash dry logs together."),
+    "add_passages": lambda s: s.add_passages([Passage(id="", title=f"T{i}", text=f"new text {i}") for i in range(5)]),
+    "update_passage": lambda s: s.update_passage("s-001", text="Boil for one minute."),
+    "delete_passages": lambda s: s.delete_passages(["s-001", "s-002"]),
+    "restore_passages": lambda s: s.restore_passages(s.delete_passages(["s-003"])),
+    "add_judgment": lambda s: s.add_judgment("boil water", "s-001", 1.0),
+    "set_bookmark": lambda s: s.set_bookmark("s-001", True),
+    "set_meta": lambda s: s.set_meta("theme", "dark"),
+    "save_embeddings": lambda s: s.save_embeddings("m", {"s-001": [0.0] * 4, "s-002": [1.0] * 4}),
+    "repair": lambda s: check_corpus(s, repair=True),
+}
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_every_change_is_one_write_transaction(store, name):
+    if name == "repair":
+        store.db.execute("UPDATE passages SET tokens = '' WHERE id = 's-001'")
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    WRITES[name](store)
+    store.db.conn.set_trace_callback(None)
+    words = [s.split()[0].upper() for s in statements]
+    transactions = [i for i, w in enumerate(words) if w == "BEGIN"]
+    assert all(statements[i] == "BEGIN IMMEDIATE" for i in transactions)
+    assert len(transactions) == words.count("COMMIT") == (2 if name == "restore_passages" else 1)
+    inside = set()
+    for begin in transactions:
+        end = words.index("COMMIT", begin)
+        inside |= set(range(begin, end + 1))
+    outside = [statements[i] for i, w in enumerate(words) if w in ("INSERT", "UPDATE", "DELETE", "REPLACE") and i not in inside]
+    assert outside == []
