@@ -179,8 +179,12 @@ class CorpusDialog(QDialog):
 
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_passage)
         QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=lambda: (self.filter_box.setFocus(), self.filter_box.selectAll()))
-        table_delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table, activated=self.delete_selected)
+        QShortcut(
+            QKeySequence("Ctrl+F"), self, activated=lambda: (self.filter_box.setFocus(), self.filter_box.selectAll())
+        )
+        table_delete = QShortcut(
+            QKeySequence(QKeySequence.StandardKey.Delete), self.table, activated=self.delete_selected
+        )
         table_delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         table_undo = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self.table, activated=self.undo_delete)
         table_undo.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -344,7 +348,10 @@ class CorpusDialog(QDialog):
         def work() -> Passage:
             if passage_id is None:
                 return store.add_passage(
-                    str(values["title"]), str(values["text"]), str(values["source"]), values["topics"]  # type: ignore[arg-type]
+                    str(values["title"]),
+                    str(values["text"]),
+                    str(values["source"]),
+                    values["topics"],  # type: ignore[arg-type]
                 )
             return store.update_passage(passage_id, **values)
 
@@ -397,7 +404,9 @@ class CorpusDialog(QDialog):
             self._load_seq += 1
             self.editor.load(None)
         n = len(passages)
-        self.status_label.setText(f"Deleted {n} passage{'s' if n != 1 else ''}. “Undo delete” brings {'them' if n != 1 else 'it'} back.")
+        self.status_label.setText(
+            f"Deleted {n} passage{'s' if n != 1 else ''}. “Undo delete” brings {'them' if n != 1 else 'it'} back."
+        )
         self.changed.emit([p.id for p in passages])
         self.reload()
         self._update_buttons()
@@ -438,7 +447,9 @@ class CorpusDialog(QDialog):
             self.import_paths(files)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder (all .md .txt .html .jsonl .csv inside)", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(
+            self, "Import a folder (all .md .txt .html .jsonl .csv inside)", str(Path.home())
+        )
         if folder:
             self.import_paths([folder])
 
@@ -535,7 +546,9 @@ class CorpusDialog(QDialog):
 
     def _exported(self, count: int, dest: str) -> None:
         self.status_label.setText(f"Exported {count:,} passages to {dest}.")
-        self.messages.info(self, "Export finished", f"Exported {count:,} passages to\n{dest}\n\nIt can be imported again as is.")
+        self.messages.info(
+            self, "Export finished", f"Exported {count:,} passages to\n{dest}\n\nIt can be imported again as is."
+        )
 
     # ================================================================== closing
     def _can_close(self) -> bool:

@@ -6,7 +6,6 @@ judgment (query, passage, 1.0 or 0.0) for training and calls :meth:`mark_judged`
 
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING
 
@@ -81,7 +80,9 @@ class DetailPane(QWidget):
         self.terms: frozenset[str] = frozenset()
         self._judged: dict[tuple[str, str], float] = {}
 
-        self.placeholder = QLabel("Select a result to read it here.\n\nDown arrow from the search box moves to the results; Enter opens one.")
+        self.placeholder = QLabel(
+            "Select a result to read it here.\n\nDown arrow from the search box moves to the results; Enter opens one."
+        )
         self.placeholder.setObjectName("dimLabel")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)

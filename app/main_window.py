@@ -215,7 +215,9 @@ class MainWindow(QMainWindow):
         self._action(search, "Quit", self.close, shortcuts.QUIT)
 
         corpus = bar.addMenu("&Corpus")
-        self.edit_corpus_action = self._action(corpus, "Edit, import, export…", self.open_corpus_editor, shortcuts.EDIT_CORPUS)
+        self.edit_corpus_action = self._action(
+            corpus, "Edit, import, export…", self.open_corpus_editor, shortcuts.EDIT_CORPUS
+        )
         self.check_corpus_action = self._action(corpus, "Check corpus…", self.check_corpus)
         self.check_corpus_action.setEnabled(False)  # enabled once core.safety is found to provide a check
         self.check_corpus_action.setToolTip("Needs core.safety's corpus check (not in this build).")

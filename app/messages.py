@@ -122,7 +122,9 @@ class Messages(QObject):
         box.setDefaultButton(default)
         return QMessageBox.StandardButton(box.exec())
 
-    def choose(self, parent: QWidget | None, title: str, text: str, options: list[str], cancel: str = "Quit") -> int | None:
+    def choose(
+        self, parent: QWidget | None, title: str, text: str, options: list[str], cancel: str = "Quit"
+    ) -> int | None:
         """Ask the user to pick one of ``options`` (index), or None for ``cancel``; waits for the answer."""
         self.log.append(("choose", title, text))
         if self.auto_choice is not None:

@@ -44,7 +44,11 @@ class PassageTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
             return COLUMNS[section]
         return None
 
@@ -86,7 +90,7 @@ class PassageTableModel(QAbstractTableModel):
         position = {r.id: n for n, r in enumerate(self._rows)} if before else {}
         after = [
             self.index(position[pid], i.column()) if pid is not None and pid in position else QModelIndex()
-            for i, pid in zip(before, ids)
+            for i, pid in zip(before, ids, strict=True)
         ]
         self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()

@@ -38,7 +38,9 @@ DEVICE_LABELS = {"auto": "Automatic (GPU when there is one)", "cpu": "CPU", "cud
 class SettingsDialog(QDialog):
     """Edits :class:`Preferences`; :meth:`save` writes them and says what changed."""
 
-    def __init__(self, prefs: Preferences, ops: Ops, load_reranker: LoadReranker | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, prefs: Preferences, ops: Ops, load_reranker: LoadReranker | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.prefs = prefs
         self.ops = ops
@@ -174,7 +176,9 @@ class SettingsDialog(QDialog):
             seconds = getattr(reranker, "load_seconds", 0.0)
             self._folder_ok = True
             self.loaded_reranker = reranker
-            self._status("ready", f"✓ Loaded {getattr(reranker, 'name', 'the model')} on the {where} in {seconds:.1f} s.")
+            self._status(
+                "ready", f"✓ Loaded {getattr(reranker, 'name', 'the model')} on the {where} in {seconds:.1f} s."
+            )
         self._update_ok()
 
     def _device_changed(self) -> bool:

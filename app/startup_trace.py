@@ -71,8 +71,10 @@ class StartupTrace(QObject):
 
     def _maybe_quit(self) -> None:
         models_done = {"reranker_ready", "reranker_unavailable"} & self.seen and "embeddings_model_ready" in self.seen
-        answered = not self.query or "reranked_answer" in self.seen or (
-            "first_answer" in self.seen and "reranker_unavailable" in self.seen
+        answered = (
+            not self.query
+            or "reranked_answer" in self.seen
+            or ("first_answer" in self.seen and "reranker_unavailable" in self.seen)
         )
         if models_done and answered and "quit" not in self.seen:
             self.seen.add("quit")
@@ -86,6 +88,8 @@ def install_if_asked(window: Any) -> StartupTrace | None:
     trace = StartupTrace(window, Path(target), os.environ.get(QUERY_ENV, ""))
     # the embedding model's state shows in a label; poll it so the trace can finish
     timer = QTimer(trace)
-    timer.timeout.connect(lambda: (trace.mark("embeddings_model_ready") if window.embed_label.text() else None, trace._maybe_quit()))
+    timer.timeout.connect(
+        lambda: (trace.mark("embeddings_model_ready") if window.embed_label.text() else None, trace._maybe_quit())
+    )
     timer.start(100)
     return trace

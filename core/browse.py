@@ -47,6 +47,13 @@ def passage_rows(store: CorpusStore, words: str = "", topic: str = "") -> list[P
     with store._lock:
         rows = store.db.execute(sql, params).fetchall()
     return [
-        PassageRow(id=r[0], title=r[1], source=r[2] or "", topics=json.loads(r[3] or "[]"), origin=r[4] or "", updated_at=r[5] or "")
+        PassageRow(
+            id=r[0],
+            title=r[1],
+            source=r[2] or "",
+            topics=json.loads(r[3] or "[]"),
+            origin=r[4] or "",
+            updated_at=r[5] or "",
+        )
         for r in rows
     ]

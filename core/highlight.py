@@ -58,7 +58,9 @@ def snippet(text: str, terms: frozenset[str] | set[str], max_chars: int = 240) -
                 best, best_count = left, distinct
         first = spans[best][0]
         sentence = max(text.rfind(". ", 0, first), text.rfind("? ", 0, first), text.rfind("! ", 0, first))
-        start = sentence + 2 if sentence >= 0 and first - sentence < max_chars * 0.35 else max(0, first - max_chars // 6)
+        start = (
+            sentence + 2 if sentence >= 0 and first - sentence < max_chars * 0.35 else max(0, first - max_chars // 6)
+        )
         start = min(start, max(0, len(text) - max_chars))
         if start > 0 and not text[start - 1].isspace():
             space = text.find(" ", start)

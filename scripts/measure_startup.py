@@ -37,7 +37,9 @@ EVENTS = [
 def run_once(home: Path, query: str, timeout: float) -> dict[str, dict]:
     trace = home / "trace.jsonl"
     trace.unlink(missing_ok=True)
-    env = dict(os.environ, SURVIVAL_SEARCH_HOME=str(home), SURVIVAL_SEARCH_TRACE=str(trace), SURVIVAL_SEARCH_TRACE_QUERY=query)
+    env = dict(
+        os.environ, SURVIVAL_SEARCH_HOME=str(home), SURVIVAL_SEARCH_TRACE=str(trace), SURVIVAL_SEARCH_TRACE_QUERY=query
+    )
     env.pop("QT_QPA_PLATFORM", None)
     command = [sys.executable, "-m", "core", "gui"]
     if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):

@@ -7,7 +7,9 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from tests.gui_support import final_result, gui_app, make_window, prefs_path  # noqa: F401
+from tests.gui_fakes import final_result
+
+pytest_plugins = ["tests.gui_support"]  # the GUI fixtures: make_window, gui_app, prefs_path
 
 
 def open_editor(qtbot, window):
@@ -114,8 +116,12 @@ def test_delete_with_confirmation_then_undo(qtbot, make_window, store):
 def test_import_a_folder_with_a_report(qtbot, make_window, store, tmp_path):
     folder = tmp_path / "manuals"
     (folder / "sub").mkdir(parents=True)
-    (folder / "knots.md").write_text("# Knots\n\nThe bowline makes a fixed loop that will not slip or jam under load.\n", encoding="utf-8")
-    (folder / "sub" / "ice.txt").write_text("Test river ice with an axe every few steps; clear blue ice is the strongest.\n", encoding="utf-8")
+    (folder / "knots.md").write_text(
+        "# Knots\n\nThe bowline makes a fixed loop that will not slip or jam under load.\n", encoding="utf-8"
+    )
+    (folder / "sub" / "ice.txt").write_text(
+        "Test river ice with an axe every few steps; clear blue ice is the strongest.\n", encoding="utf-8"
+    )
     (folder / "photo.md").write_bytes(b"\x89PNG\x00\x00binary")
     window = make_window()
     dialog = open_editor(qtbot, window)
@@ -136,7 +142,9 @@ def test_import_can_be_cancelled_and_imports_nothing(qtbot, make_window, store, 
     folder = tmp_path / "many"
     folder.mkdir()
     for n in range(60):
-        (folder / f"note{n:02d}.txt").write_text(f"Note number {n} about tarp shelters and guy lines.\n", encoding="utf-8")
+        (folder / f"note{n:02d}.txt").write_text(
+            f"Note number {n} about tarp shelters and guy lines.\n", encoding="utf-8"
+        )
     slow = importers.passages_from_document
     monkeypatch.setattr(importers, "passages_from_document", lambda *a: (time.sleep(0.05), slow(*a))[1])
     window = make_window()
@@ -200,7 +208,10 @@ def test_table_model_is_fast_with_100k_rows(qtbot, gui_app, qtmodeltester):
     from app.passage_table import PassageTableModel
     from core.browse import PassageRow
 
-    rows = [PassageRow(f"p-{n:06d}", f"Passage {n}", f"source {n % 97}", ["water"], "user", "2026-01-01T00:00:00") for n in range(100_000)]
+    rows = [
+        PassageRow(f"p-{n:06d}", f"Passage {n}", f"source {n % 97}", ["water"], "user", "2026-01-01T00:00:00")
+        for n in range(100_000)
+    ]
     small = PassageTableModel()
     small.set_rows(rows[:50])
     qtmodeltester.check(small)
@@ -222,7 +233,7 @@ def test_table_model_is_fast_with_100k_rows(qtbot, gui_app, qtmodeltester):
 
 def test_new_passages_are_embedded_in_the_background_while_search_works(qtbot, make_window, store):
     from core.dense import EMBEDDING_MODEL
-    from tests.gui_support import FakeEncoder
+    from tests.gui_fakes import FakeEncoder
 
     window = make_window(encoder=FakeEncoder())
     qtbot.waitUntil(lambda: not store.passages_missing_embeddings(EMBEDDING_MODEL), timeout=10000)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 
-from tests.gui_support import FakeReranker, final_result, gui_app, make_window, prefs_path, reversed_scores  # noqa: F401
+from tests.gui_fakes import FakeReranker, final_result, reversed_scores
+
+pytest_plugins = ["tests.gui_support"]  # the GUI fixtures: make_window, gui_app, prefs_path
 
 
 def type_question(qtbot, window, text: str, *, enter: bool = True) -> object:
@@ -80,7 +82,9 @@ def test_first_stage_then_reranked_order_in_place_keeping_the_selection(qtbot, m
     assert window.model.reranked
     new_order = [h.id for h in window.model.hits()]
     assert new_order != first_order  # the reranker reversed the order ...
-    assert window.results_view.currentIndex().data(Qt.ItemDataRole.UserRole + 5) == picked  # ... the cursor stayed on the passage
+    assert (
+        window.results_view.currentIndex().data(Qt.ItemDataRole.UserRole + 5) == picked
+    )  # ... the cursor stayed on the passage
     assert window.detail.hit.id == picked
 
 

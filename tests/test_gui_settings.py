@@ -9,7 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from tests.gui_support import final_result, gui_app, make_window, prefs_path  # noqa: F401
+from tests.gui_fakes import final_result
+
+pytest_plugins = ["tests.gui_support"]  # the GUI fixtures: make_window, gui_app, prefs_path
 
 
 def test_theme_and_font_size_are_kept_after_a_restart(qtbot, make_window, prefs_path):
@@ -18,7 +20,9 @@ def test_theme_and_font_size_are_kept_after_a_restart(qtbot, make_window, prefs_
     qtbot.keyClick(window.search_box, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(window.search_box, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.font().pointSize() == base_size + 2
-    qtbot.keyClick(window.search_box, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window.search_box, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
     assert window.theme.name == "night"
     assert QApplication.palette().color(QPalette.ColorRole.Base).name() == "#000000"
     window.close()
@@ -49,7 +53,19 @@ def test_night_theme_has_no_colour_but_red(gui_app):
 
     from app.themes import NIGHT
 
-    for field in ("window", "base", "text", "dim", "accent", "match_bg", "match_fg", "selection_bg", "selection_fg", "warn_fg", "border"):
+    for field in (
+        "window",
+        "base",
+        "text",
+        "dim",
+        "accent",
+        "match_bg",
+        "match_fg",
+        "selection_bg",
+        "selection_fg",
+        "warn_fg",
+        "border",
+    ):
         colour = QColor(getattr(NIGHT, field))
         assert colour.green() <= colour.red() * 0.3 + 2 and colour.blue() <= colour.red() * 0.3 + 2, field
 
@@ -75,7 +91,12 @@ def test_choosing_a_real_model_folder_loads_it_in_the_background_and_the_window_
     from app.settings_dialog import SettingsDialog
     from core.loading import load_reranker
 
-    window = make_window(reranker=None, load_reranker=lambda folder, device: load_reranker(folder, device) if folder else (None, "No reranker model is installed."))
+    window = make_window(
+        reranker=None,
+        load_reranker=lambda folder, device: (
+            load_reranker(folder, device) if folder else (None, "No reranker model is installed.")
+        ),
+    )
     assert window.reranker_state == "unavailable"
     dialog = SettingsDialog(window.prefs, window.ops, window.services.load_reranker, parent=window)
     qtbot.addWidget(dialog)
@@ -103,7 +124,7 @@ def test_check_corpus_menu_item_calls_the_core_check_when_there_is_one(qtbot, ma
         def summary(self) -> str:
             return "0 problems found"
 
-    window = make_window(find_corpus_check=lambda: (lambda store: calls.append(store) or Report()))
+    window = make_window(find_corpus_check=lambda: lambda store: calls.append(store) or Report())
     qtbot.waitUntil(window.check_corpus_action.isEnabled)
     window.check_corpus_action.trigger()
     qtbot.waitUntil(lambda: bool(window.messages.log) and window.messages.log[-1][1] == "Corpus check")

@@ -20,7 +20,11 @@ def test_stop_words_are_never_highlighted():
 
 
 def test_snippet_centres_on_the_matches_and_marks_cut_ends():
-    text = ("Unrelated words about the weather. " * 20) + "Purify the water with tablets. " + ("More filler text here. " * 20)
+    text = (
+        ("Unrelated words about the weather. " * 20)
+        + "Purify the water with tablets. "
+        + ("More filler text here. " * 20)
+    )
     piece, spans = snippet(text, query_terms("purify water tablets"), 120)
     assert piece.startswith("…") and piece.endswith("…")
     assert "Purify the water with tablets" in piece
