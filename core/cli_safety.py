@@ -32,9 +32,9 @@ def ways_forward(db_path: Path) -> list[str]:
 
 def open_store_for_cli(db: str | None):  # noqa: ANN201 - CorpusStore, imported lazily
     """Open the corpus for a command; a damaged file becomes a message that names the ways forward."""
-    from .safety import open_or_recover
-
     import sys
+
+    from .safety import open_or_recover
 
     if db and not Path(db).exists():
         print(
@@ -69,7 +69,9 @@ def _choose_backup(db_path: Path, which: str) -> Path:
     if which.isdigit() and not Path(which).exists():
         number = int(which)
         if not 1 <= number <= len(backups):
-            raise SurvivalSearchError(f"There is no backup number {number}; run `survival-search restore` to list them.")
+            raise SurvivalSearchError(
+                f"There is no backup number {number}; run `survival-search restore` to list them."
+            )
         return backups[number - 1].path
     return Path(which)
 

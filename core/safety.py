@@ -323,7 +323,9 @@ def _replace_database(db_path: Path, fill: Callable[[Path], None]) -> Path | Non
                 kept = _copy_database(current, backup_folder(db_path) / _backup_name(db_path, "before-restore"))
             wal = db_path.with_name(db_path.name + "-wal")
             if wal.exists() and wal.stat().st_size:
-                raise CorpusBusyError(f"The corpus {db_path} was opened by another program meanwhile; nothing was changed.")
+                raise CorpusBusyError(
+                    f"The corpus {db_path} was opened by another program meanwhile; nothing was changed."
+                )
         elif state == "damaged":
             kept = _keep_damaged_aside(db_path)
         os.replace(tmp, db_path)
@@ -413,8 +415,10 @@ def open_or_recover(
     except CorpusCorruptError as exc:
         if recovery == "none":
             backups = list_backups(path)
-            newest = f"The newest backup is from {backups[0].created:%Y-%m-%d %H:%M}." if backups else (
-                "No backup of it was found."
+            newest = (
+                f"The newest backup is from {backups[0].created:%Y-%m-%d %H:%M}."
+                if backups
+                else ("No backup of it was found.")
             )
             raise CorpusDamagedError(
                 f"{exc} {newest} Restoring a backup or starting from the built-in corpus keeps this file "
@@ -472,7 +476,8 @@ class CheckReport:
         return not self.problems
 
     def lines(self) -> list[str]:
-        out = [f"Corpus {self.path}: " + ("no problems found." if self.ok else f"{len(self.problems)} problem(s) found.")]
+        verdict = "no problems found." if self.ok else f"{len(self.problems)} problem(s) found."
+        out = [f"Corpus {self.path}: {verdict}"]
         if self.counts:
             out.append("Holds " + ", ".join(f"{n:,} {what}" for what, n in self.counts.items()) + ".")
         out += [f"Problem: {p}" for p in self.problems]
@@ -493,9 +498,9 @@ def _examples(ids: list[str]) -> str:
 
 
 def _expected_schema() -> dict[str, set[str]]:
-    from .store import MIGRATIONS
-
     import sqlite_utils
+
+    from .store import MIGRATIONS
 
     db = sqlite_utils.Database(memory=True)
     for migration in MIGRATIONS:
@@ -561,7 +566,8 @@ def _find_problems(store: CorpusStore, report: CheckReport) -> _Found:
             damage = [str(exc)]
         if damage != ["ok"]:
             report.problems.append(
-                "SQLite found damage in the file itself: " + "; ".join(damage[:3])
+                "SQLite found damage in the file itself: "
+                + "; ".join(damage[:3])
                 + ". Restore a backup (survival-search restore) rather than keep editing this file."
             )
         try:
@@ -577,7 +583,8 @@ def _find_problems(store: CorpusStore, report: CheckReport) -> _Found:
                 if table not in actual:
                     report.problems.append(f"The table '{table}' is missing.")
                 elif columns - actual[table]:
-                    report.problems.append(f"The table '{table}' lacks the column(s) {sorted(columns - actual[table])}.")
+                    missing = sorted(columns - actual[table])
+                    report.problems.append(f"The table '{table}' lacks the column(s) {missing}.")
             if any(table not in actual for table in ("passages", "judgments", "embeddings", "bookmarks")):
                 return found
 

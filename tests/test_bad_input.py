@@ -115,14 +115,22 @@ def test_a_200_mb_jsonl_of_zeros_is_refused_as_binary(tmp_path):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("rows.jsonl", '{"text": "good row one"}\n{"text": "good row two"}\n{"text": 5}\n', "line 3: the row has no text"),
+        (
+            "rows.jsonl",
+            '{"text": "good row one"}\n{"text": "good row two"}\n{"text": 5}\n',
+            "line 3: the row has no text",
+        ),
         ("rows.jsonl", '{"text": "good"}\n\n["a list"]\n', "line 3: expected a JSON object"),
         ("rows.jsonl", '{"text": "good"}\n{"text": "cut off', "line 2: not valid JSON"),
         ("rows.jsonl", '{"text": "good", "topics": {"a": 1}}\n', "line 1: 'topics' must be a list"),
         ("rows.csv", "title,text\nA,first text\nB,second,extra\n", "line 3: more fields than the header has"),
         ("rows.csv", "title,body\nA,first text\n", "needs a header row with at least a 'text' column"),
         ("rows.csv", 'title,text,topics\nA,first text,"[not json"\n', "line 2: 'topics' looks like a JSON list"),
-        ("rows.csv", 'title,text\nA,"an unterminated quote\nB,more\n', "line 2: malformed CSV (unexpected end of data)"),
+        (
+            "rows.csv",
+            'title,text\nA,"an unterminated quote\nB,more\n',
+            "line 2: malformed CSV (unexpected end of data)",
+        ),
         ("rows.csv", 'title,text\nA,"quoted" then more\n', "line 2: malformed CSV"),
         ("rows.csv", '"title,text\n', "line 1: malformed CSV"),
         ("rows.csv", "title,text\nA,\n", "line 2: the row has no text"),
@@ -265,7 +273,11 @@ def _break(folder: Path, problem: str, tiny: Path) -> None:
         for item in folder.iterdir():
             if item.name != "config.json":
                 item.unlink()
-        text = (folder / "config.json").read_text().replace("{", '{"_name_or_path": "cross-encoder/ms-marco-MiniLM-L6-v2",', 1)
+        text = (
+            (folder / "config.json")
+            .read_text()
+            .replace("{", '{"_name_or_path": "cross-encoder/ms-marco-MiniLM-L6-v2",', 1)
+        )
         (folder / "config.json").write_text(text)
     elif problem == "damaged config":
         (folder / "config.json").write_text('{"architectures": ["BertForSeq')
@@ -291,7 +303,9 @@ def _break(folder: Path, problem: str, tiny: Path) -> None:
         ("tokenizer from another model", "fails on a test input"),
     ],
 )
-def test_more_unusable_model_folders_fall_back_to_bm25_with_the_reason_shown(store, tmp_path, tiny_cross_encoder, problem, reason):
+def test_more_unusable_model_folders_fall_back_to_bm25_with_the_reason_shown(
+    store, tmp_path, tiny_cross_encoder, problem, reason
+):
     from core.loading import load_reranker
 
     folder = tmp_path / "model"

@@ -123,7 +123,9 @@ def _child(script: str, tmp_path: Path) -> subprocess.Popen:
     file = tmp_path / f"child_{time.monotonic_ns()}.py"
     file.write_text(textwrap.dedent(script), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, str(file)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, str(file)], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def _wait_for(marker: Path, child: subprocess.Popen, seconds: float = 60.0) -> None:

@@ -24,11 +24,44 @@ STORE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCh
 # Text with the characters that break naive code: line and paragraph separators, quotes, commas,
 # semicolons, tabs, CR, NUL, emoji, right-to-left letters, combining marks.
 NASTY = st.sampled_from(
-    ["\n", "\r\n", "\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", '"', "'", ",", ";", "\t", "\x00",
-     "💧", "ماء", "מים", "e\u0301", "ß", "İ", "Σ", "[", "]", "{", "}", "\\", "# ", "```", "<p>", "&amp;"]
+    [
+        "\n",
+        "\r\n",
+        "\r",
+        "\u2028",
+        "\u2029",
+        "\x85",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        '"',
+        "'",
+        ",",
+        ";",
+        "\t",
+        "\x00",
+        "💧",
+        "ماء",
+        "מים",
+        "e\u0301",
+        "ß",
+        "İ",
+        "Σ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "\\",
+        "# ",
+        "```",
+        "<p>",
+        "&amp;",
+    ]
 )
 TEXT = st.lists(st.one_of(st.text(min_size=1, max_size=12), NASTY), max_size=25).map("".join)
-WORDS = st.lists(st.text(alphabet=string.ascii_letters + string.digits + ".,!?'", min_size=1, max_size=10), min_size=1, max_size=40)
+WORDS = st.lists(
+    st.text(alphabet=string.ascii_letters + string.digits + ".,!?'", min_size=1, max_size=10), min_size=1, max_size=40
+)
 
 
 # ------------------------------------------------------------------------------------------ tokenizer
@@ -120,7 +153,7 @@ def test_read_text_decodes_what_was_written(text, encoding):
 @given(st.binary(max_size=300), st.sampled_from([".md", ".txt", ".html", ".jsonl", ".csv"]))
 @example(b"\xff\xfe\x00", ".md")
 @example(b'{"text": "\\ud800"}', ".jsonl")
-@example(b"text\n\"", ".csv")
+@example(b'text\n"', ".csv")
 def test_any_bytes_either_import_or_are_refused_with_a_reason(data, suffix):
     from core.importers import passages_from_records
 
@@ -128,7 +161,9 @@ def test_any_bytes_either_import_or_are_refused_with_a_reason(data, suffix):
         path = Path(folder) / f"file{suffix}"
         path.write_bytes(data)
         try:
-            passages = passages_from_records(path) if suffix in (".jsonl", ".csv") else passages_from_document(path, "s")
+            passages = (
+                passages_from_records(path) if suffix in (".jsonl", ".csv") else passages_from_document(path, "s")
+            )
         except ImportFileError as exc:
             assert str(exc).startswith(str(path))
         else:
@@ -167,7 +202,9 @@ def _dicts(store: CorpusStore) -> list[dict]:
 @given(st.lists(PASSAGE, min_size=1, max_size=8), st.sampled_from([".jsonl", ".csv"]), st.booleans())
 def test_export_then_import_is_lossless(passages, suffix, with_duplicates):
     if with_duplicates:
-        passages = passages + [Passage(id="", title=p.title, text=p.text.upper(), origin=p.origin) for p in passages[:2]]
+        passages = passages + [
+            Passage(id="", title=p.title, text=p.text.upper(), origin=p.origin) for p in passages[:2]
+        ]
     with tempfile.TemporaryDirectory() as folder:
         with CorpusStore(Path(folder) / "a.sqlite", create_from_builtin=False) as source:
             source.add_passages(passages, skip_duplicates=False)
@@ -186,7 +223,9 @@ def test_round_trip_of_a_passage_at_the_size_limit(tmp_path, suffix):
     from core.store import MAX_TEXT_CHARS
 
     with CorpusStore(tmp_path / "a.sqlite", create_from_builtin=False) as source:
-        source.add_passage("Long", ("Layer up, stay dry. " * 20_000)[:MAX_TEXT_CHARS - 1] + "x", topics=["cold; wet", "a,b"])
+        source.add_passage(
+            "Long", ("Layer up, stay dry. " * 20_000)[: MAX_TEXT_CHARS - 1] + "x", topics=["cold; wet", "a,b"]
+        )
         export_passages(source, tmp_path / f"out{suffix}")
         with CorpusStore(tmp_path / "b.sqlite", create_from_builtin=False) as target:
             assert import_paths(target, [tmp_path / f"out{suffix}"]).errors == []

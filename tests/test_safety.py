@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import core.store as store_module
-from core.errors import CorpusBusyError, CorpusCorruptError, CorpusDamagedError, CorpusError, CorpusWriteError
+from core.errors import CorpusBusyError, CorpusDamagedError, CorpusError, CorpusWriteError
 from core.records import Passage
 from core.safety import (
     KEEP_BACKUPS,
@@ -197,8 +197,10 @@ def test_open_or_recover_restores_the_latest_backup_of_a_damaged_corpus(store):
     store = open_or_recover(path, recovery="restore-latest")
     assert store.count() == 9 and check_corpus(store).ok
     store.close()
-    assert any(p.name.startswith("corpus.sqlite.damaged-") or "before-restore" in p.name
-               for p in list(path.parent.iterdir()) + list((path.parent / "backups").iterdir()))
+    assert any(
+        p.name.startswith("corpus.sqlite.damaged-") or "before-restore" in p.name
+        for p in list(path.parent.iterdir()) + list((path.parent / "backups").iterdir())
+    )
 
 
 def test_open_or_recover_can_start_fresh(tmp_path):
@@ -243,8 +245,15 @@ def test_check_finds_broken_invariants_and_repair_fixes_what_can_be_recomputed(s
     report = check_corpus(store)
     text = "\n".join(report.lines())
     assert not report.ok
-    for phrase in ("content hash", "search terms", "no longer exist", "damaged vector", "outside 0..1",
-                   "bookmark", "application id"):
+    for phrase in (
+        "content hash",
+        "search terms",
+        "no longer exist",
+        "damaged vector",
+        "outside 0..1",
+        "bookmark",
+        "application id",
+    ):
         assert phrase in text, phrase
     assert "refer to passages that were deleted" in text  # a note: judgments are the user's, kept
     repaired = check_corpus(store, repair=True)
@@ -266,7 +275,10 @@ def _fill_v1(conn: sqlite3.Connection) -> None:
     conn.execute(
         "INSERT INTO passages (id, title, text, source, topics, origin, content_hash, tokens, created_at, updated_at)"
         " VALUES ('u-1', 'Old note', 'Boil water first.', 'me', '[\"water\"]', 'user', ?, ?, '2020', '2020')",
-        [store_module.content_hash("Boil water first."), " ".join(store_module.tokenize("Old note\nBoil water first."))],
+        [
+            store_module.content_hash("Boil water first."),
+            " ".join(store_module.tokenize("Old note\nBoil water first.")),
+        ],
     )
     conn.execute("INSERT INTO judgments (query, passage_id, label, created_at) VALUES ('boil', 'u-1', 1.0, '2020')")
 
@@ -362,7 +374,9 @@ def test_a_migration_without_a_backup_does_not_run(tmp_path, monkeypatch):
     conn.close()
 
 
-def test_a_first_start_killed_before_the_builtin_passages_landed_loads_them_next_time(tmp_path, builtin_dir, monkeypatch):
+def test_a_first_start_killed_before_the_builtin_passages_landed_loads_them_next_time(
+    tmp_path, builtin_dir, monkeypatch
+):
     import core.builtin as builtin
 
     path = tmp_path / "c.sqlite"
@@ -475,5 +489,6 @@ def test_every_change_is_one_write_transaction(store, name):
     for begin in transactions:
         end = words.index("COMMIT", begin)
         inside |= set(range(begin, end + 1))
-    outside = [statements[i] for i, w in enumerate(words) if w in ("INSERT", "UPDATE", "DELETE", "REPLACE") and i not in inside]
+    writes = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+    outside = [statements[i] for i, w in enumerate(words) if w in writes and i not in inside]
     assert outside == []
