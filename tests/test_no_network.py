@@ -88,14 +88,17 @@ def test_start_up_search_import_and_evaluation_stay_offline(no_network, small_bu
     store.close()
 
 
-def test_the_cli_stays_offline(no_network, small_builtin, tmp_path, tiny_cross_encoder, capsys):
+def test_the_cli_stays_offline(no_network, builtin_dir, tmp_path, tiny_cross_encoder, capsys):
     from core.cli import main
 
     db = str(tmp_path / "c.sqlite")
     queries = tmp_path / "q.jsonl"
     queries.write_text(json.dumps({"qid": "1", "query": "purify water", "answers": ["water"]}) + "\n")
     common = ["--db", db, "--model", str(tiny_cross_encoder), "--device", "cpu"]
+    assert main(["import", str(builtin_dir), "--db", db, "--device", "cpu"]) == 0  # embeds the new passages
+    capsys.readouterr()
     assert main(["ask", "how do I purify water", "--json", *common]) == 0
+    assert json.loads(capsys.readouterr().out)["reranked"]
     assert main(["eval", str(queries), "--json", *common]) == 0
     assert main(["backup", "--db", db]) == 0
     assert main(["check", "--db", db]) == 0

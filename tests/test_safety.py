@@ -492,3 +492,17 @@ def test_every_change_is_one_write_transaction(store, name):
     writes = ("INSERT", "UPDATE", "DELETE", "REPLACE")
     outside = [statements[i] for i, w in enumerate(words) if w in writes and i not in inside]
     assert outside == []
+
+
+def test_the_daily_backup_is_not_made_of_a_damaged_file(store):
+    """Damage found by the quick check keeps the good backups in the rotation."""
+    path = store.path
+    backup_now(store)
+    good = list_backups(path)
+    store.close()
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\x5a" * (len(data) - 4096)
+    path.write_bytes(bytes(data))
+    with pytest.raises(CorpusDamagedError):
+        open_or_recover(path, scheduled_backup=True)
+    assert list_backups(path) == good
