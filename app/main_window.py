@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self._corpus_check: Any = None
         self._last_query_shown = ""
         self._first_stage_ms = 0.0
+        self._shown_seqs: set[int] = set()
         self._closing = False
         self.theme = themes.THEMES.get(prefs.theme, themes.LIGHT)
 
@@ -433,13 +434,27 @@ class MainWindow(QMainWindow):
         topics = [topic] if topic else None
         engine, k = self.engine, self.prefs.results
 
-        def work(ctx: Any) -> SearchResult | None:
+        def first_stage() -> SearchResult | None:
             if seq != self._search_seq:  # a newer question came while this one waited
+                return None
+            return engine.search(query, k=k, topics=topics, rerank=False)
+
+        def whole(ctx: Any) -> SearchResult | None:
+            if seq != self._search_seq:
                 return None
             return engine.search(query, k=k, topics=topics, on_first_stage=ctx.partial)
 
+        # the first stage has a lane of its own, so it shows at once even while a rerank of an
+        # earlier question is still running on the search lane
         self.ops.run(
-            work,
+            first_stage,
+            lane="first",
+            name="search",
+            on_done=lambda r: self._show_result(seq, r, final=False),
+            on_error=lambda exc: None,  # the whole search reports the same failure
+        )
+        self.ops.run(
+            whole,
             lane="search",
             name="search",
             context=True,
@@ -451,6 +466,9 @@ class MainWindow(QMainWindow):
     def _show_result(self, seq: int, result: SearchResult | None, *, final: bool) -> None:
         if result is None or seq != self._search_seq or self._mode != "search":
             return
+        if not final and seq in self._shown_seqs:
+            return  # the first stage already came from the other lane, or the final order is in
+        self._shown_seqs = {seq}
         new_query = result.query != self._last_query_shown
         self.model.set_result(result, query_terms(result.query))
         self.results_view.relayout()
@@ -470,7 +488,8 @@ class MainWindow(QMainWindow):
         else:
             self.detail.clear()
         if not final:
-            self._first_stage_ms = result.timings_ms.get("first_stage_ms", 0.0)
+            t = result.timings_ms
+            self._first_stage_ms = t.get("first_stage_ms", t.get("total_ms", 0.0))
         else:
             self.status.set_timings(result, self._first_stage_ms)
         self.results_shown.emit(result, final)

@@ -9,8 +9,9 @@ Lanes (each a thread pool with its own width):
 
 * ``db``: every write to the corpus, one at a time, in submission order
   (as Anki's task manager serializes collection work);
-* ``search``: queries and engine changes (new reranker, settings), one at a time,
-  so an engine is never changed under a running search;
+* ``search``: whole queries and engine changes (new reranker, settings), one at a
+  time, so an engine is never changed under a running search;
+* ``first``: first-stage retrieval alone, so fast results never wait behind a rerank;
 * ``models``: loading the cross-encoder and the embedding model;
 * ``embed``: computing missing embeddings (long, cancellable);
 * ``read``: short reads (a passage, the corpus table, an export), two at a time.
@@ -32,7 +33,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-LANE_WIDTH = {"db": 1, "search": 1, "models": 1, "embed": 1, "read": 2}
+LANE_WIDTH = {"db": 1, "search": 1, "first": 1, "models": 1, "embed": 1, "read": 2}
 
 
 class JobCancelled(Exception):

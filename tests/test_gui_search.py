@@ -245,3 +245,24 @@ def test_a_question_typed_before_the_corpus_is_open_runs_when_it_opens(qtbot, ma
     with qtbot.waitSignal(window.results_shown, timeout=10000, check_params_cb=final_result(window)):
         window.start()
     assert window.model.hit(0).title == "Debris hut"
+
+
+def test_a_new_question_shows_its_first_results_while_the_last_one_is_still_reranked(qtbot, make_window):
+    import time
+
+    window = make_window(FakeReranker(delay=1.5))
+    with qtbot.waitSignal(window.results_shown, timeout=5000, check_params_cb=lambda _r, final: not final):
+        qtbot.keyClicks(window.search_box, "boil water")
+        qtbot.keyClick(window.search_box, Qt.Key.Key_Return)
+    window.search_box.clear()
+    started = time.perf_counter()
+    with qtbot.waitSignal(
+        window.results_shown, timeout=5000, check_params_cb=lambda r, final: r.query == "snake bite" and not final
+    ):
+        qtbot.keyClicks(window.search_box, "snake bite")
+        qtbot.keyClick(window.search_box, Qt.Key.Key_Return)
+    assert time.perf_counter() - started < 1.0  # not stuck behind the 1.5 s rerank of "boil water"
+    assert window.model.hit(0).title == "Snake bite first aid"
+    with qtbot.waitSignal(window.results_shown, timeout=10000, check_params_cb=lambda r, final: final):
+        pass
+    assert window.model.query == "snake bite" and window.model.reranked
