@@ -36,6 +36,7 @@ import numpy as np
 
 _FORMAT = 2
 _BUILD_CHUNK = 16384  # documents per vectorised build step; local doc numbers fit in uint16
+_LIVE_LIMIT = 20_000  # documents in the live segment (Python dicts) before it is merged into the base
 _EMPTY_SLOTS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0)
 
@@ -215,7 +216,7 @@ class BM25Index:
         index._doc_len = _GrowableInt(doc_len)
         index._total_len = int(doc_len.sum())
         index._base_offsets, index._base_docs, index._base_tfs = builder.finish()
-        index._doc_ids = list(builder.doc_ids)
+        index._doc_ids = builder.doc_ids  # type: ignore[assignment]
         n = len(index._doc_ids)
         index._alive = np.ones(max(16, n), dtype=bool)
         index._alive[n:] = False
@@ -250,6 +251,8 @@ class BM25Index:
                 self._live.setdefault(tid, {})[slot] = tf
             self._live_docs += 1
             self._edited()
+            if self._live_docs >= _LIVE_LIMIT:  # bounds the memory of a bulk import into an open index
+                self.compact()
 
     def remove(self, doc_id: str, tokens: Sequence[str] | None = None) -> bool:
         """Remove a document; returns False if it was not indexed.

@@ -165,8 +165,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .importers import import_paths
+    from .search import SearchEngine
 
     with _open_store(args) as store:
+        engine = SearchEngine(store)  # opened first, its index follows the import instead of being rebuilt after it
         with tqdm(desc="Importing", unit="file", file=sys.stderr) as bar:
 
             def progress(done: int, total: int, name: str) -> None:
@@ -186,9 +188,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"note: {notice}", file=sys.stderr)
             else:
                 _embed(store, encoder)
-        from .search import SearchEngine
-
-        SearchEngine(store).save_index()
+        engine.save_index()
     return 0 if report.added or not report.errors else 1
 
 

@@ -74,7 +74,9 @@ def test_build_from_lists_strings_and_adds_give_the_same_index(chunk):
     assert from_strings.build_from_strings([("x", "  a   b a ")]).top(["a"], 1)[0][0] == "x"  # irregular spaces
 
 
-def test_adding_documents_keeps_bit_identical_scores_and_order(tmp_path):
+@pytest.mark.parametrize("live_limit", [7, 20_000], ids=["auto-compacting", "live"])
+def test_adding_documents_keeps_bit_identical_scores_and_order(tmp_path, monkeypatch, live_limit):
+    monkeypatch.setattr(bm25_index, "_LIVE_LIMIT", live_limit)
     rng = random.Random(2)
     vocab = [f"w{i}" for i in range(80)]
     corpus = _corpus(rng, 160, vocab)
