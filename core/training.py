@@ -22,10 +22,7 @@ import csv
 import json
 import logging
 import math
-import os
 import random
-import shutil
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -372,28 +369,18 @@ def evaluate_pairs(model, pairs: list[Pair]) -> dict[str, float]:  # noqa: ANN00
 
 
 def _save_atomically(model, cfg: TrainConfig, report: TrainReport, pairs: list[Pair]) -> None:  # noqa: ANN001
-    output = cfg.output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", dir=output.parent))
-    try:
-        if cfg.save_fp16:
-            model[0].model.half()
+    """Write the model folder under a temporary name and move it in place (never half-written)."""
+    from .safety import atomic_folder
+
+    if cfg.save_fp16:
+        model[0].model.half()
+    with atomic_folder(cfg.output) as tmp:
         model.save(str(tmp))
         (tmp / "README.md").write_text(model_card(cfg, report, pairs), encoding="utf-8")
         (tmp / "training_args.json").write_text(
             json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()}, indent=2),
             encoding="utf-8",
         )
-        if output.exists():
-            aside = output.with_name(f".{output.name}.old-{int(time.time())}")
-            os.replace(output, aside)
-            os.replace(tmp, output)
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            os.replace(tmp, output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _versions() -> dict[str, str]:

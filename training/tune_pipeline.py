@@ -1,0 +1,105 @@
+"""Choose the pipeline's reranking depth and fusion weights on held-out questions, over a whole corpus.
+
+Runs the real first stage for every question, scores the top candidates once with the
+reranker, then tries every combination offline. Selection uses only the file given with
+``--select`` (our own held-out questions, never the shared dev set); ``--report`` files are
+scored with the chosen settings for information only.
+
+    python training/tune_pipeline.py --db CORPUS --select work/heldout.jsonl --select-qrels work/heldout.qrels \
+        [--report ../shared/eval/dev.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core.evaluation import evaluate, load_qrels, load_queries, relevant_by_answers  # noqa: E402
+from core.loading import load_encoder, load_reranker  # noqa: E402
+from core.reranker import passage_input  # noqa: E402
+from core.search import SearchEngine, SearchSettings  # noqa: E402
+from core.store import CorpusStore  # noqa: E402
+
+DEPTHS = (20, 30, 40, 50)
+DENSE = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0)
+BM25 = (0.0, 0.5, 1.0, 2.0)
+MAX_DEPTH = max(DEPTHS)
+
+
+def collect(engine: SearchEngine, queries) -> dict[str, dict]:  # noqa: ANN001
+    out = {}
+    for number, q in enumerate(queries, start=1):
+        candidates, _ = engine.first_stage(q.query)
+        head = candidates[:MAX_DEPTH]
+        passages = engine.store.get_many(c.id for c in head)
+        raw = engine.reranker.score(q.query, [passage_input(passages[c.id].title, passages[c.id].text) for c in head])
+        out[q.qid] = {
+            "ids": [c.id for c in candidates[:100]],
+            "raw": raw,
+            "cos": np.array([c.dense_score or 0.0 for c in head]),
+            "bm25": np.array([c.bm25_score or 0.0 for c in head]),
+        }
+        if number % 25 == 0:
+            print(f"  {number}/{len(queries)}", file=sys.stderr)
+    return out
+
+
+def ranking(features: dict, depth: int, wd: float, wb: float) -> list[str]:
+    raw, cos, bm25 = features["raw"][:depth], features["cos"][:depth], features["bm25"][:depth]
+    norm = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else bm25
+    final = raw + wd * cos + wb * norm
+    order = np.argsort(-final, kind="stable")
+    head = [features["ids"][i] for i in order]
+    return head + features["ids"][depth:]
+
+
+def sweep(data: dict, relevant: dict) -> dict[tuple, dict]:
+    results = {}
+    for depth, wd, wb in itertools.product(DEPTHS, DENSE, BM25):
+        runs = {qid: ranking(f, depth, wd, wb) for qid, f in data.items()}
+        results[(depth, wd, wb)] = evaluate(runs, relevant)[0]
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--select", required=True)
+    parser.add_argument("--select-qrels")
+    parser.add_argument("--report", action="append", default=[])
+    parser.add_argument("--model")
+    args = parser.parse_args()
+    store = CorpusStore(Path(args.db), create_from_builtin=False)
+    reranker, notice = load_reranker(args.model, "cpu")
+    encoder, _ = load_encoder("cpu")
+    assert reranker is not None, notice
+    engine = SearchEngine(store, reranker=reranker, encoder=encoder, settings=SearchSettings(), persist_index=False)
+
+    def relevance(path: str, qrels: str | None):  # noqa: ANN202
+        queries = load_queries(path)
+        return queries, (load_qrels(qrels) if qrels else relevant_by_answers(store, queries))
+
+    queries, relevant = relevance(args.select, args.select_qrels)
+    table = sweep(collect(engine, queries), relevant)
+    best = max(table, key=lambda k: (round(table[k]["ndcg@10"], 4), -k[0]))
+    print(json.dumps({"selected_on": args.select, "best": {"depth": best[0], "dense_weight": best[1], "bm25_weight": best[2]},
+                      "figures": table[best]}, indent=1))
+    for depth in DEPTHS:
+        top = max((k for k in table if k[0] == depth), key=lambda k: table[k]["ndcg@10"])
+        print(f"  depth {depth}: best {top} ndcg@10 {table[top]['ndcg@10']:.4f}", file=sys.stderr)
+    for path in args.report:
+        queries, rel = relevance(path, None)
+        rep = sweep(collect(engine, queries), rel)
+        print(json.dumps({"report": path, "with_selected": rep[best],
+                          "first_stage_only": None}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
