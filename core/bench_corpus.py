@@ -1,8 +1,9 @@
 """Synthetic survival-manual passages for benchmarks at sizes no real corpus here has.
 
 Passages are stitched from the sentences of the built-in corpus (or a few
-built-in sentences when it is absent), so word frequencies, passage lengths
-(about 60-250 words) and wordpiece lengths look like the real thing. A share of
+built-in sentences when it is absent) to lengths drawn from its passages'
+lengths, so word frequencies, passage lengths and wordpiece lengths look like
+the real thing. A share of
 words is swapped for words of a long Zipf-distributed tail (place names, plant
 and brand names in a real library), so the vocabulary keeps growing with the
 corpus as real text does, and every passage is distinct.
@@ -50,8 +51,9 @@ class SyntheticCorpus:
     tail_size: int = 2_000_000
 
     def __post_init__(self) -> None:
-        self.sentences = _source_sentences()
+        self.sentences, lengths = _source_text()
         self._words = [s.split() for s in self.sentences]
+        self._target_lengths = np.clip(np.array(lengths or list(range(60, 251))), 20, 400)
         self._lens = np.array([len(w) for w in self._words])
 
     def passages(self, batch: int = 10_000) -> Iterator[Passage]:
@@ -59,8 +61,8 @@ class SyntheticCorpus:
         n_sent = len(self._words)
         for start in range(0, self.count, batch):
             n = min(batch, self.count - start)
-            targets = rng.integers(60, 251, size=n)
-            picks = rng.integers(0, n_sent, size=(n, 24))
+            targets = rng.choice(self._target_lengths, size=n)
+            picks = rng.integers(0, n_sent, size=(n, 40))
             tails = np.minimum(rng.zipf(1.25, size=(n, 40)), self.tail_size)
             coins = rng.random((n, 400))
             for i in range(n):
@@ -94,7 +96,8 @@ def _tail_word(rank: int) -> str:
     return "".join(parts)
 
 
-def _source_sentences() -> list[str]:
+def _source_text() -> tuple[list[str], list[int]]:
+    """Sentences of the built-in corpus and its passages' word counts (fallbacks when it is small)."""
     from .builtin import builtin_passages
 
     try:
@@ -102,4 +105,6 @@ def _source_sentences() -> list[str]:
     except (OSError, ValueError, KeyError):
         texts = []
     sentences = [s.strip() for t in texts for s in _SENTENCE_END.split(t) if len(s.split()) >= 4]
-    return sentences if len(sentences) >= 50 else FALLBACK_SENTENCES
+    if len(sentences) < 50:
+        return FALLBACK_SENTENCES, []
+    return sentences, [len(t.split()) for t in texts]

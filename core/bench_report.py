@@ -32,11 +32,13 @@ def _ratio(naive: dict[str, Any] | None, ours: dict[str, Any] | None) -> str:
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))
-    out = [line, "  ".join("-" * w for w in widths)]
-    for row in rows:
-        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-    return out
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return [line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)]
 
 
 def render(report: dict[str, Any]) -> str:
@@ -73,8 +75,15 @@ def render(report: dict[str, Any]) -> str:
         if "error" in s:
             rows.append([label, s["error"][:60], "", "", ""])
             continue
-        rows.append([label, _pair(s.get("naive_ms")), _pair(s.get("ours_ms")), _ratio(s.get("naive_ms"), s.get("ours_ms")),
-                     _pair(s.get("reopen", {}).get("first_stage_ms"))])
+        rows.append(
+            [
+                label,
+                _pair(s.get("naive_ms")),
+                _pair(s.get("ours_ms")),
+                _ratio(s.get("naive_ms"), s.get("ours_ms")),
+                _pair(s.get("reopen", {}).get("first_stage_ms")),
+            ]
+        )
         same, total = s.get("top100_identical", [0, 0])
         agree.append(f"{label} {same}/{total}")
     lines += _table(["passages", "rank_bm25", "ours", "ratio", "ours, reopened"], rows)
@@ -95,22 +104,36 @@ def render(report: dict[str, Any]) -> str:
             lines.append(f"Dev-set nDCG@10: skipped ({dev['skipped']})")
         else:
             n = dev["ndcg@10"]
+            times = dev["rerank_ms"]
             lines.append(
-                f"Dev-set nDCG@10 ({dev['queries']} queries, FM 3-05.70, {dev['passages']} passages, top {dev['reranked']} "
-                f"reranked): fp32 {n['fp32']:.4f}, ours {n['ours']:.4f} (Δ {n['ours'] - n['fp32']:+.4f}), "
-                f"first stage alone {n['first stage']:.4f}"
+                f"Dev-set nDCG@10 ({dev['queries']} queries, FM 3-05.70, {dev['passages']} passages, "
+                f"top {dev['reranked']} reranked): fp32 {n['fp32']:.4f}, ours {n['ours']:.4f} "
+                f"(Δ {n['ours'] - n['fp32']:+.4f}), first stage alone {n['first stage']:.4f}"
             )
             lines.append(
-                f"  rerank of {dev['reranked']} (ms): fp32 {_pair(dev['rerank_ms']['fp32'])}, ours {_pair(dev['rerank_ms']['ours'])}"
-                f", ratio {_ratio(dev['rerank_ms']['fp32'], dev['rerank_ms']['ours'])}; top-10 overlap {dev['top10_overlap']:.1f} / 10"
+                f"  rerank of {dev['reranked']} (ms): fp32 {_pair(times['fp32'])}, ours {_pair(times['ours'])}, "
+                f"ratio {_ratio(times['fp32'], times['ours'])}; top-10 overlap {dev['top10_overlap']:.1f} / 10"
             )
+            for name in [x for x in times if x not in ("fp32", "ours")]:
+                lines.append(
+                    f"  {name}: nDCG@10 {n[name]:.4f} (Δ {n[name] - n['fp32']:+.4f}), rerank {_pair(times[name])} ms, "
+                    f"ratio {_ratio(times['fp32'], times[name])}"
+                )
     if models.get("e2e"):
         k = next(iter(models["e2e"].values()), {}).get("reranked", "?")
         lines += ["", f"End to end: query -> reranked answer, K={k} (ms)"]
         rows = []
         for label, e in models["e2e"].items():
-            rows.append([label, _pair(e.get("naive_ms")), _pair(e.get("ours_ms")), _ratio(e.get("naive_ms"), e.get("ours_ms")),
-                         _pair(e.get("first_results_ms")), e.get("dense", "")])
+            rows.append(
+                [
+                    label,
+                    _pair(e.get("naive_ms")),
+                    _pair(e.get("ours_ms")),
+                    _ratio(e.get("naive_ms"), e.get("ours_ms")),
+                    _pair(e.get("first_results_ms")),
+                    e.get("dense", ""),
+                ]
+            )
         lines += _table(["passages", "naive", "ours", "ratio", "first results", "dense stage"], rows)
         lines.append("  naive = rank_bm25 + the same dense stage + fp32 predict on the same candidates")
     lines += ["", "Corpus import and index (seconds, MB)"]
@@ -119,11 +142,33 @@ def render(report: dict[str, Any]) -> str:
         if "error" in s:
             continue
         reopen = s.get("reopen", {})
-        rows.append([label, _num(s.get("import_s")), _num(s.get("index_build_s"), 2), _num(s.get("index_file_mb")),
-                     _num(s.get("peak_rss_mb"), 0), _num(s.get("naive_build_s"), 1), _num(s.get("naive_rss_mb"), 0),
-                     _num(reopen.get("reopen_s"), 2), _num(reopen.get("rss_mb"), 0)])
-    lines += _table(["passages", "import s", "index s", "index MB", "peak RSS", "rank_bm25 s", "rank_bm25 MB",
-                     "reopen s", "RSS reopened"], rows)
+        rows.append(
+            [
+                label,
+                _num(s.get("import_s")),
+                _num(s.get("index_build_s"), 2),
+                _num(s.get("index_file_mb")),
+                _num(s.get("peak_rss_mb"), 0),
+                _num(s.get("naive_build_s"), 1),
+                _num(s.get("naive_rss_mb"), 0),
+                _num(reopen.get("reopen_s"), 2),
+                _num(reopen.get("rss_mb"), 0),
+            ]
+        )
+    lines += _table(
+        [
+            "passages",
+            "import s",
+            "index s",
+            "index MB",
+            "peak RSS",
+            "rank_bm25 s",
+            "rank_bm25 MB",
+            "reopen s",
+            "RSS reopened",
+        ],
+        rows,
+    )
     cold = report.get("cold_start")
     if cold:
         lines.append("")
@@ -138,7 +183,8 @@ def render(report: dict[str, Any]) -> str:
             lines.append(
                 f"  `survival-search ask` launch -> reranked answer printed: {_num(cold.get('cli_ask_s'), 2)} s"
                 + ("" if cold.get("cli_ask_reranked") else " (NOT reranked)")
-                + f"; torch imported: {'yes: ' + ', '.join(cold['heavy_imports']) if cold.get('heavy_imports') else 'no'}"
+                + "; torch imported: "
+                + ("yes: " + ", ".join(cold["heavy_imports"]) if cold.get("heavy_imports") else "no")
             )
     gui = report.get("gui")
     if gui:
@@ -153,8 +199,10 @@ def render(report: dict[str, Any]) -> str:
 def _cuda(cuda: dict[str, Any]) -> list[str]:
     if "skipped" in cuda or "error" in cuda:
         return [f"CUDA: {cuda.get('skipped') or cuda.get('error')}"]
-    lines = [f"CUDA rerank on {cuda.get('gpu')} (torch {cuda.get('torch')}), one batch, warmed at load "
-             f"({_num(cuda.get('load_s'), 1)} s), max length {cuda.get('max_length')} (ms)"]
+    lines = [
+        f"CUDA rerank on {cuda.get('gpu')} (torch {cuda.get('torch')}), one batch, warmed at load "
+        f"({_num(cuda.get('load_s'), 1)} s), max length {cuda.get('max_length')} (ms)"
+    ]
     rows = []
     for k, f in cuda.get("by_k", {}).items():
         rows.append([f"K={k}", _pair(f.get("fp32")), _pair(f.get("fp16")), _ratio(f.get("fp32"), f.get("fp16"))])

@@ -28,14 +28,20 @@ def register(
     p.add_argument("--sizes", default="1k,10k,100k", help="corpus sizes, e.g. 1k,10k,100k,1M (default 1k,10k,100k)")
     p.add_argument("--model", metavar="DIR", help="cross-encoder to bench (default: the shipped one, else a stand-in)")
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    p.add_argument("--cuda", action="store_true", help="only the CUDA part: fp16 vs fp32 rerank ms on the GPU (< 2 min)")
+    p.add_argument(
+        "--cuda", action="store_true", help="only the CUDA part: fp16 vs fp32 rerank ms on the GPU (< 2 min)"
+    )
     p.add_argument("--queries", type=int, default=40, help="first-stage queries per size (default 40)")
     p.add_argument("--rerank-queries", type=int, default=6, help="queries of the K sweep (default 6)")
     p.add_argument("--e2e-queries", type=int, default=8, help="end-to-end queries per size (default 8)")
-    p.add_argument("--e2e-k", type=int, default=20, help="candidates reranked end to end and on the dev set (default 20)")
+    p.add_argument(
+        "--e2e-k", type=int, default=20, help="candidates reranked end to end and on the dev set (default 20)"
+    )
     p.add_argument("--no-dev", action="store_true", help="skip the dev-set nDCG (../shared/eval)")
     p.add_argument("--no-cold-start", action="store_true", help="skip the cold-start and GUI launches")
-    p.add_argument("--workdir", metavar="DIR", help="keep the generated corpora here (default: a temporary cache folder)")
+    p.add_argument(
+        "--workdir", metavar="DIR", help="keep the generated corpora here (default: a temporary cache folder)"
+    )
     p.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)  # tests: no child processes
     commands["bench"] = cmd_bench
 

@@ -77,7 +77,9 @@ class _OnnxModel:
         self.tokenizer.enable_truncation(max_length, strategy="longest_first")
         self.pad_id = self.tokenizer.token_to_id("[PAD]") or self.tokenizer.token_to_id("<pad>") or 0
 
-    def run(self, inputs: Sequence[str | tuple[str, str]], batch_size: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def run(
+        self, inputs: Sequence[str | tuple[str, str]], batch_size: int
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """``(row indices, output, attention mask)`` per batch, shortest inputs first."""
         encodings = self.tokenizer.encode_batch(list(inputs))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
@@ -144,7 +146,9 @@ class OnnxDenseEncoder(DenseEncoder):
 
     name = EMBEDDING_MODEL
 
-    def __init__(self, folder: str | Path | None = None, precision: Precision = "fp32", cache: Path | None = None) -> None:
+    def __init__(
+        self, folder: str | Path | None = None, precision: Precision = "fp32", cache: Path | None = None
+    ) -> None:
         paths.force_offline()
         folder = Path(folder) if folder else paths.bi_encoder_dir()
         if folder is None or not (folder / "config.json").is_file():

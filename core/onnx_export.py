@@ -88,7 +88,9 @@ def ensure_onnx(folder: str | Path, kind: Kind, precision: Precision, cache: Pat
         if not target.is_file():
             started = time.perf_counter()
             export_onnx(folder, target, kind, precision)
-            log.info("exported %s (%s, %s) to %s in %.1f s", folder, kind, precision, target, time.perf_counter() - started)
+            log.info(
+                "exported %s (%s, %s) to %s in %.1f s", folder, kind, precision, target, time.perf_counter() - started
+            )
     return target
 
 
@@ -138,7 +140,7 @@ def _torch_export(torch, model, kind: Kind, out: Path) -> None:  # noqa: ANN001
             self.model = model
 
         def forward(self, *inputs):  # noqa: ANN002, ANN202
-            out = self.model(**dict(zip(names, inputs)))
+            out = self.model(**dict(zip(names, inputs, strict=True)))
             return out.logits if kind == "cross-encoder" else out.last_hidden_state
 
     dummy = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)

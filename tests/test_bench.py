@@ -32,10 +32,24 @@ def tiny_report(tiny_cross_encoder, tmp_path_factory) -> dict:
 
         out = StringIO()
         with redirect_stdout(out):
-            code = main([
-                "bench", "--sizes", "60", "--queries", "4", "--rerank-queries", "1", "--e2e-queries", "2",
-                "--no-dev", "--model", str(tiny_cross_encoder), "--in-process", "--json",
-            ])
+            code = main(
+                [
+                    "bench",
+                    "--sizes",
+                    "60",
+                    "--queries",
+                    "4",
+                    "--rerank-queries",
+                    "1",
+                    "--e2e-queries",
+                    "2",
+                    "--no-dev",
+                    "--model",
+                    str(tiny_cross_encoder),
+                    "--in-process",
+                    "--json",
+                ]
+            )
         assert code == 0
         return json.loads(out.getvalue())
     finally:

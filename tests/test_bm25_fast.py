@@ -44,7 +44,7 @@ def test_fast_build_scores_and_order_equal_rank_bm25(chunk):
             continue
         ids = [f"d{trial}-{i}" for i in range(len(corpus))]
         reference = BM25Okapi(corpus)
-        index = BM25Index.build_from_strings((i, " ".join(doc)) for i, doc in zip(ids, corpus))
+        index = BM25Index.build_from_strings((i, " ".join(doc)) for i, doc in zip(ids, corpus, strict=True))
         for _ in range(20):
             query = [rng.choice(vocab + ["unknown"]) for _ in range(rng.randint(1, 6))]
             slots, scores = index.score(query)
@@ -81,8 +81,8 @@ def test_adding_documents_keeps_bit_identical_scores_and_order(tmp_path, monkeyp
     vocab = [f"w{i}" for i in range(80)]
     corpus = _corpus(rng, 160, vocab)
     ids = [f"d{i}" for i in range(len(corpus))]
-    index = BM25Index.build(zip(ids[:100], corpus[:100]))
-    for doc_id, doc in zip(ids[100:], corpus[100:]):
+    index = BM25Index.build(zip(ids[:100], corpus[:100], strict=True))
+    for doc_id, doc in zip(ids[100:], corpus[100:], strict=True):
         index.add(doc_id, doc + ["brand-new-term"] if doc_id == "d120" else doc)
     corpus[120] = corpus[120] + ["brand-new-term"]
     reference = BM25Okapi(corpus)
@@ -129,7 +129,7 @@ def test_edits_match_a_fresh_rank_bm25_before_and_after_compaction(tmp_path):
         for _ in range(25):
             query = [rng.choice(vocab) for _ in range(rng.randint(1, 5))]
             slots, scores = index.score(query)
-            got = dict(zip((index._doc_ids[s] for s in slots), scores))
+            got = dict(zip((index._doc_ids[s] for s in slots), scores, strict=True))
             want = reference.get_scores(query)
             assert np.allclose([got.get(d, 0.0) for d in order], want, rtol=0, atol=1e-12), stage
             top = index.top(query, 20)

@@ -51,7 +51,9 @@ def trained_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for _ in range(100):
         keys = [str(k) for k in rng.choice(KEYS, 32)]
         hits = rng.choice([0, 0, 1, 2, 3], 32)
-        batch = tokenizer(keys, [_passage(rng, k, int(h)) for k, h in zip(keys, hits)], padding=True, return_tensors="pt")
+        batch = tokenizer(
+            keys, [_passage(rng, k, int(h)) for k, h in zip(keys, hits, strict=True)], padding=True, return_tensors="pt"
+        )
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
             model(**batch).logits[:, 0], torch.tensor(hits / 3, dtype=torch.float32)
         )
