@@ -84,6 +84,8 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--write", action="store_true", help="store weights + calibration in the best model folder")
     parser.add_argument("--report", help="write the figures as JSON here")
+    parser.add_argument("--dense-weight", type=float, help="use this cosine weight instead of choosing one")
+    parser.add_argument("--bm25-weight", type=float, help="use this BM25 weight instead of choosing one")
     args = parser.parse_args()
     texts, groups = load(Path(args.data))
     heldout = [g for g in groups if g["split"] == "heldout"]
@@ -103,6 +105,10 @@ def main() -> None:
         for wd, wb in itertools.product(DENSE_WEIGHTS, BM25_WEIGHTS):
             fused[(wd, wb)] = mrr(heldout, [f[0] + wd * f[1] + wb * f[2] for f in feats])
         (wd, wb), value = max(fused.items(), key=lambda kv: (kv[1], -kv[0][0] - kv[0][1]))
+        if args.dense_weight is not None and args.bm25_weight is not None:
+            # weights chosen on the whole pipeline (tune_pipeline.py); only the calibration is fitted here
+            wd, wb = args.dense_weight, args.bm25_weight
+            value = mrr(heldout, [f[0] + wd * f[1] + wb * f[2] for f in feats])
         figures.update({"mrr@10_fused": value, "dense_weight": wd, "bm25_weight": wb})
         # calibration data: held-out candidates with labels, and every off-topic candidate as a negative
         finals, labels = [], []
