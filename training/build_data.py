@@ -123,18 +123,20 @@ def build(args: argparse.Namespace) -> None:
             chosen += randoms[:RANDOM_NEGATIVES]
             bm25_scores = dict(index.top(tokenize(q["query"]), len(ids)))
             positive_sim = float(sims[position[positive]])
+            split = split_of(positive)
             candidates = []
             for pid in chosen:
                 sim = float(sims[position[pid]])
                 if pid == positive:
                     label: float | None = 1.0
-                elif pid in labelled and sim < NEAR_POSITIVE * positive_sim:
+                elif pid in labelled and (split == "heldout" or sim < NEAR_POSITIVE * positive_sim):
+                    # held-out labels must not depend on the teacher, or they would favour it when weights are chosen
                     label = 0.0
                 else:
                     # unlabelled text, or a built-in passage as close as the answer (possibly another answer)
                     label = None
                 candidates.append({"id": pid, "label": label, "teacher": round(sim, 5), "bm25": round(bm25_scores.get(pid, 0.0), 4)})
-            row = {"qid": f"t{number:05d}", "query": q["query"], "split": split_of(positive), "positive": positive, "candidates": candidates}
+            row = {"qid": f"t{number:05d}", "query": q["query"], "split": split, "positive": positive, "candidates": candidates}
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         offtopic = [line.strip() for line in (ROOT / "training" / "offtopic.txt").read_text().splitlines() if line.strip()]
         for number, (query, qv) in enumerate(zip(offtopic, embed(offtopic, cache))):

@@ -28,7 +28,7 @@ from core.search import SearchEngine, SearchSettings  # noqa: E402
 from core.store import CorpusStore  # noqa: E402
 
 DEPTHS = (20, 30, 40, 50)
-DENSE = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0)
+DENSE = (0.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0)
 BM25 = (0.0, 0.5, 1.0, 2.0)
 MAX_DEPTH = max(DEPTHS)
 
