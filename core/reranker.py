@@ -89,8 +89,16 @@ class Reranker:
         try:
             from sentence_transformers import CrossEncoder
 
+            import torch
+
+            # load straight into the precision it will run in (the shipped weights are stored in fp16)
+            dtype = torch.float16 if self.device == "cuda" else torch.float32
             self.model = CrossEncoder(
-                str(info.path), device=self.device, max_length=self.max_length, local_files_only=True
+                str(info.path),
+                device=self.device,
+                max_length=self.max_length,
+                local_files_only=True,
+                model_kwargs={"dtype": dtype},
             )
         except Exception as exc:  # any load failure becomes one clear message
             raise ModelError(f"Could not load the cross-encoder in {info.path}: {exc}") from exc
