@@ -178,7 +178,7 @@ def task_models(args: dict[str, Any]) -> dict[str, Any]:
     out["naive_backend"] = f"{naive.backend} CrossEncoder.predict, max length {naive.max_length}, batches of 32"
     out["rerank"] = _rerank_sweep(fast, naive, int(args["rerank_queries"]))
     if args.get("dev"):
-        out["dev"] = _dev_ndcg(fast, naive, encoder, int(args["e2e_k"]), Path(args["workdir"]))
+        out["dev"] = _dev_ndcg(fast, naive, encoder, int(args["e2e_k"]))
     out["e2e"] = {}
     for size, db in args["stores"].items():
         out["e2e"][size] = _end_to_end(
@@ -210,7 +210,7 @@ def _rerank_sweep(fast: Any, naive: Any, n_queries: int) -> dict[str, Any]:
     }
 
 
-def _dev_ndcg(fast: Any, naive: Any, encoder: Any, k: int, workdir: Path) -> dict[str, Any]:
+def _dev_ndcg(fast: Any, naive: Any, encoder: Any, k: int) -> dict[str, Any]:
     """nDCG@10 on shared/eval/dev.jsonl over FM 3-05.70: the engine with the fast reranker vs with fp32."""
     if not DEV_QUERIES.is_file() or not DEV_CORPUS.is_dir():
         return {"skipped": f"{DEV_QUERIES} or {DEV_CORPUS} not found"}
@@ -286,7 +286,7 @@ def _end_to_end(
         store, reranker=fast, encoder=encoder if has_vectors else None, settings=SearchSettings(candidates=k)
     )
     engine.search("warm up the engine")  # loads the vectors and the saved index
-    ours, first, naive_total, ranks = [], [], [], []
+    ours, first, naive_total = [], [], []
     for q in [q for q in BENCH_QUERIES if q in naive_bm25_ms][:n_queries]:
         result = engine.search(q)
         t = result.timings_ms
@@ -298,7 +298,6 @@ def _end_to_end(
         naive.score(q, [passage_input(passages[c.id].title, passages[c.id].text) for c in head])
         dense_and_fusion = t.get("embed_query_ms", 0.0) + t.get("dense_ms", 0.0) + t.get("fusion_ms", 0.0)
         naive_total.append(naive_bm25_ms[q] + dense_and_fusion + elapsed_ms(t0))
-        ranks.append(t.get("reranked", 0))
     store.close()
     return {
         "ours_ms": stats(ours),

@@ -95,8 +95,7 @@ class BenchOptions:
     dev: bool = True
     cold_start: bool = True
     gui: bool = True
-    workdir: Path | None = None
-    keep: bool = False
+    workdir: Path | None = None  # keep the generated corpora here (default: a temporary folder, removed after)
     in_process: bool = False  # run tasks in this process (tests: fast, but no per-task memory figures)
     progress: Callable[[str], None] = lambda message: None
 
@@ -188,7 +187,7 @@ def size_label(size: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- the model
-def resolve_model(requested: Path | None, workdir: Path) -> tuple[Path, str]:
+def resolve_model(requested: Path | None) -> tuple[Path, str]:
     """The reranker to bench and how it was chosen: --model, the shipped default, or a built stand-in."""
     from .loading import default_model_dir
 
@@ -260,7 +259,7 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
     workdir = options.workdir or paths.cache_dir() / "bench" / f"run-{os.getpid()}"
     workdir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"machine": machine(), "device": "cpu", "sizes": {}}
-    model, how = resolve_model(options.model, workdir)
+    model, how = resolve_model(options.model)
     report["model"] = {"folder": str(model), "chosen": how}
     stores: dict[str, str] = {}
     naive_bm25: dict[str, dict[str, float]] = {}
@@ -296,7 +295,6 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
                 "e2e_queries": options.e2e_queries,
                 "stores": stores,
                 "naive_bm25_ms": naive_bm25,
-                "workdir": str(workdir),
             },
             in_process=options.in_process,
         )
@@ -312,7 +310,7 @@ def run_bench(options: BenchOptions) -> dict[str, Any]:
             if options.gui:
                 report["gui"] = _gui(cold_db, options.in_process)
     finally:
-        if not options.keep and options.workdir is None:
+        if options.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return report
 
@@ -356,8 +354,7 @@ def _gui(db: str, in_process: bool) -> dict[str, Any]:
 
 def run_cuda_bench(model: Path | None, reps: int = 30, in_process: bool = False) -> dict[str, Any]:
     """The CUDA part alone (kept short: a lent GPU machine lacks rank-bm25 and the corpus tools)."""
-    workdir = paths.cache_dir() / "bench"
-    folder, how = resolve_model(model, workdir)
+    folder, how = resolve_model(model)
     report: dict[str, Any] = {"machine": machine(), "device": "cuda", "model": {"folder": str(folder), "chosen": how}}
     report["cuda"] = run_task("cuda", {"model": str(folder), "reps": reps}, in_process=in_process)
     return report
