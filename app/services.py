@@ -34,12 +34,12 @@ class Services:
 
 
 def _open_engine(db: str | Path | None, recovery: str = "none") -> SearchEngine:
-    from core.guarded_engine import GuardedSearchEngine
     from core.safety import open_or_recover
+    from core.search import SearchEngine
 
     store = open_or_recover(db, recovery=recovery)  # type: ignore[arg-type]
     try:
-        return GuardedSearchEngine(store)
+        return SearchEngine(store)
     except BaseException:
         store.close()
         raise

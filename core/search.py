@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -114,6 +115,7 @@ class SearchEngine:
         reranker_notice: str = "",
         persist_index: bool = True,
     ) -> None:
+        self._index_lock = threading.RLock()
         self.store = store
         self.settings = settings or SearchSettings()
         self.encoder = encoder
@@ -156,20 +158,30 @@ class SearchEngine:
             log.warning("could not save the BM25 index to %s: %s", self._index_path, exc)
 
     def _on_change(self, change: Change) -> None:
-        for pid, tokens in change.removed:
-            self.index.remove(pid, tokens)
-        for pid, tokens, old in change.updated:
-            self.index.add(pid, tokens, old_tokens=old)
-        for pid, tokens in change.added:
-            self.index.add(pid, tokens)
+        # the store's listener runs on the thread that wrote; a search may be reading the index on another
+        with self._index_lock:
+            for pid, tokens in change.removed:
+                self.index.remove(pid, tokens)
+            for pid, tokens, old in change.updated:
+                self.index.add(pid, tokens, old_tokens=old)
+            for pid, tokens in change.added:
+                self.index.add(pid, tokens)
 
     def save_index(self) -> None:
         """Persist the BM25 index so the next start does not rebuild it."""
-        self._save_index(self.index, self.store.stamp)
+        with self._index_lock:
+            self._save_index(self.index, self.store.stamp)
 
     # ------------------------------------------------------------------ stages
     def first_stage(self, query: str, topics: Iterable[str] | None = None) -> tuple[list[Candidate], dict[str, float]]:
-        """BM25 and dense candidates fused by reciprocal rank, best first."""
+        """BM25 and dense candidates fused by reciprocal rank, best first.
+
+        Holds the index lock (not the slow reranking): a write on another thread waits for it.
+        """
+        with self._index_lock:
+            return self._first_stage(query, topics)
+
+    def _first_stage(self, query: str, topics: Iterable[str] | None) -> tuple[list[Candidate], dict[str, float]]:
         timings: dict[str, float] = {}
         s = self.settings
         allowed = self._topic_filter(topics)

@@ -36,7 +36,7 @@ def make_window(qtbot: Any, gui_app: Any, store: Any, prefs_path: Path) -> Calla
     from app.preferences import Preferences
     from app.services import Services
     from core.dense import embed_missing
-    from core.guarded_engine import GuardedSearchEngine
+    from core.search import SearchEngine
 
     def make(
         reranker: Any = "default",
@@ -51,7 +51,7 @@ def make_window(qtbot: Any, gui_app: Any, store: Any, prefs_path: Path) -> Calla
             reranker = FakeReranker()
         prefs = Preferences.at(prefs_path)
         services = Services(
-            open_engine=lambda recovery="none": GuardedSearchEngine(store, persist_index=False),
+            open_engine=lambda recovery="none": SearchEngine(store, persist_index=False),
             load_reranker=load_reranker or (lambda folder, device: (reranker, "" if reranker is not None else why)),
             load_encoder=(lambda device: (encoder, "")) if encoder is not None else None,
             embed_missing=embed_missing,
