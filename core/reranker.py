@@ -87,9 +87,8 @@ class Reranker:
         self.max_length = max_length or info.max_length
         started = time.perf_counter()
         try:
-            from sentence_transformers import CrossEncoder
-
             import torch
+            from sentence_transformers import CrossEncoder
 
             # load straight into the precision it will run in (the shipped weights are stored in fp16)
             dtype = torch.float16 if self.device == "cuda" else torch.float32
