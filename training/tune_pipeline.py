@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.evaluation import evaluate, load_qrels, load_queries, relevant_by_answers  # noqa: E402
 from core.loading import load_encoder, load_reranker  # noqa: E402
 from core.reranker import passage_input  # noqa: E402
-from core.search import SearchEngine, SearchSettings  # noqa: E402
+from core.search import Calibration, SearchEngine, SearchSettings  # noqa: E402
 from core.store import CorpusStore  # noqa: E402
 
 DEPTHS = (20, 30, 40, 50)
@@ -53,8 +53,7 @@ def collect(engine: SearchEngine, queries) -> dict[str, dict]:  # noqa: ANN001
 
 def ranking(features: dict, depth: int, wd: float, wb: float) -> list[str]:
     raw, cos, bm25 = features["raw"][:depth], features["cos"][:depth], features["bm25"][:depth]
-    norm = bm25 / bm25.max() if len(bm25) and bm25.max() > 0 else bm25
-    final = raw + wd * cos + wb * norm
+    final = Calibration(dense_weight=wd, bm25_weight=wb).combine(raw, cos, bm25)
     order = np.argsort(-final, kind="stable")
     head = [features["ids"][i] for i in order]
     return head + features["ids"][depth:]
