@@ -1,6 +1,6 @@
 """Write resources/corpus/embeddings.npz: the built-in passages' all-MiniLM-L6-v2 vectors.
 
-A new corpus loads them instead of spending ~30 s embedding 266 passages on a CPU.
+A new corpus loads them instead of spending minutes embedding 1,500 passages on a CPU.
 Vectors are keyed by passage id and content hash, so an edited passage is re-embedded.
 
     python training/ship_embeddings.py
