@@ -19,6 +19,8 @@ choose fusion weights and calibrate confidence.
 
     python training/build_data.py --unlabelled ../shared/corpora/fm3-05-70 --out work/train-data
     python training/build_data.py expand work/train-data --split train > work/pairs.jsonl
+    python training/build_data.py expand work/train-data --split train --hard 2 > work/hard-pairs.jsonl
+    python training/build_data.py heldout work/train-data --out work/heldout   # eval files: .jsonl + .qrels
 """
 
 from __future__ import annotations
@@ -163,9 +165,30 @@ def expand(args: argparse.Namespace) -> None:
         group = json.loads(line)
         if group["split"] != args.split:
             continue
-        for c in group["candidates"]:
-            pair = {"query": group["query"], "passage": texts[c["id"]], "label": c["label"], "group": group["qid"], "teacher": c["teacher"]}
+        candidates = group["candidates"]
+        if args.hard is not None:  # plain labelled pairs: the answer and its N hardest labelled negatives
+            negatives = sorted((c for c in candidates if c["label"] == 0.0), key=lambda c: -c["teacher"])
+            candidates = [c for c in candidates if c["label"] == 1.0] + negatives[: args.hard]
+        for c in candidates:
+            pair = {"query": group["query"], "passage": texts[c["id"]], "label": c["label"]}
+            if args.hard is None:
+                pair.update(group=group["qid"], teacher=c["teacher"])
             print(json.dumps(pair, ensure_ascii=False))
+
+
+def heldout(args: argparse.Namespace) -> None:
+    """Write the held-out questions as an ``eval`` query file and TREC qrels (the answer passage)."""
+    groups = [json.loads(line) for line in (Path(args.folder) / "groups.jsonl").read_text(encoding="utf-8").splitlines()]
+    groups = [g for g in groups if g["split"] == "heldout"]
+    if args.sample and args.sample < len(groups):
+        keep = np.random.default_rng(args.seed).choice(len(groups), args.sample, replace=False)
+        groups = [groups[i] for i in sorted(keep)]
+    out = Path(args.out)
+    with open(out.with_suffix(".jsonl"), "w", encoding="utf-8") as queries, open(out.with_suffix(".qrels"), "w") as qrels:
+        for g in groups:
+            queries.write(json.dumps({"qid": g["qid"], "query": g["query"]}, ensure_ascii=False) + "\n")
+            qrels.write(f"{g['qid']} 0 {g['positive']} 1\n")
+    print(f"wrote {len(groups)} held-out questions to {out.with_suffix('.jsonl')} and .qrels", file=sys.stderr)
 
 
 def main() -> None:
@@ -178,11 +201,17 @@ def main() -> None:
     e = sub.add_parser("expand")
     e.add_argument("folder")
     e.add_argument("--split", default="train", choices=["train", "heldout", "offtopic"])
+    e.add_argument("--hard", type=int, metavar="N", help="only the answer and its N hardest labelled negatives, no teacher")
+    h = sub.add_parser("heldout")
+    h.add_argument("folder")
+    h.add_argument("--out", required=True, help="path stem: writes STEM.jsonl and STEM.qrels")
+    h.add_argument("--sample", type=int, help="a random sample of this many questions")
+    h.add_argument("--seed", type=int, default=42)
     argv = sys.argv[1:]
-    if argv and argv[0] not in ("build", "expand", "-h", "--help"):
+    if argv and argv[0] not in ("build", "expand", "heldout", "-h", "--help"):
         argv = ["build", *argv]
     args = parser.parse_args(argv)
-    (expand if args.cmd == "expand" else build)(args)
+    {"expand": expand, "heldout": heldout}.get(args.cmd, build)(args)
 
 
 if __name__ == "__main__":
