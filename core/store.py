@@ -84,6 +84,19 @@ class Change:
     updated: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # (id, tokens, old tokens)
 
 
+class DeletedPassages(list):
+    """The passages one delete removed, with what hung on them, so that undo brings back all of it.
+
+    A list of ``Passage`` (callers count and iterate it as before) plus ``bookmarks`` (id -> created_at)
+    and ``embeddings`` (the stored vector rows, put back only while the text is unchanged).
+    """
+
+    def __init__(self, passages: Iterable[Passage] = ()) -> None:
+        super().__init__(passages)
+        self.bookmarks: dict[str, str] = {}
+        self.embeddings: list[tuple] = []
+
+
 def _row_to_passage(row: sqlite3.Row | tuple) -> Passage:
     id_, title, text, source, section, topics, origin, created, updated = row
     return Passage(
@@ -310,19 +323,21 @@ class CorpusStore:
             self.db.execute(
                 "INSERT INTO passages (id, title, text, source, section, topics, origin, content_hash, tokens,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _scrub_all([
-                    pid,
-                    title,
-                    text,
-                    scrub(p.source).strip(),
-                    scrub(p.section).strip(),
-                    json.dumps(topics),
-                    p.origin or "user",
-                    digest,
-                    " ".join(tokens),
-                    p.created_at or stamp,
-                    p.updated_at or stamp,
-                ]),
+                _scrub_all(
+                    [
+                        pid,
+                        title,
+                        text,
+                        scrub(p.source).strip(),
+                        scrub(p.section).strip(),
+                        json.dumps(topics),
+                        p.origin or "user",
+                        digest,
+                        " ".join(tokens),
+                        p.created_at or stamp,
+                        p.updated_at or stamp,
+                    ]
+                ),
             )
             added.append(pid)
             added_now.add(pid)
@@ -351,7 +366,9 @@ class CorpusStore:
         origin: str = "user",
     ) -> Passage:
         """Add one passage typed by the user (duplicates allowed: the user asked for it)."""
-        passage = Passage(id="", title=title, text=text, source=source, section=section, topics=list(topics), origin=origin)
+        passage = Passage(
+            id="", title=title, text=text, source=source, section=section, topics=list(topics), origin=origin
+        )
         added, _ = self.add_passages([passage], skip_duplicates=False)
         return self.get(added[0])  # type: ignore[return-value]
 
@@ -376,17 +393,19 @@ class CorpusStore:
             self.db.execute(
                 "UPDATE passages SET title=?, text=?, source=?, section=?, topics=?, content_hash=?, tokens=?,"
                 " updated_at=? WHERE id=?",
-                _scrub_all([
-                    title,
-                    text,
-                    scrub(str(fields.get("source", current.source))).strip(),
-                    scrub(str(fields.get("section", current.section))).strip(),
-                    json.dumps(topics),
-                    content_hash(text),
-                    " ".join(tokens),
-                    now_iso(),
-                    passage_id,
-                ]),
+                _scrub_all(
+                    [
+                        title,
+                        text,
+                        scrub(str(fields.get("source", current.source))).strip(),
+                        scrub(str(fields.get("section", current.section))).strip(),
+                        json.dumps(topics),
+                        content_hash(text),
+                        " ".join(tokens),
+                        now_iso(),
+                        passage_id,
+                    ]
+                ),
             )
             self.db.execute("DELETE FROM embeddings WHERE passage_id = ?", [passage_id])
             return Change(updated=[(passage_id, tokens, old_tokens)])
@@ -394,9 +413,9 @@ class CorpusStore:
         self._write("save the passage in", run)
         return self.get(passage_id)  # type: ignore[return-value]
 
-    def delete_passages(self, passage_ids: Iterable[str]) -> list[Passage]:
+    def delete_passages(self, passage_ids: Iterable[str]) -> DeletedPassages:
         """Delete passages in one transaction; returns them (for undo). A bulk delete is backed up first."""
-        deleted: list[Passage] = []
+        deleted = DeletedPassages()
         passage_ids = list(dict.fromkeys(passage_ids))
         if len(passage_ids) > 1:
             from .safety import backup_before
@@ -405,11 +424,19 @@ class CorpusStore:
 
         def run() -> Change:
             change = Change()
-            for pid in dict.fromkeys(passage_ids):
+            for pid in passage_ids:
                 passage = self.get(pid)
                 if passage is None:
                     continue
                 change.removed.append((pid, self._tokens_of(pid)))
+                mark = self.db.execute("SELECT created_at FROM bookmarks WHERE passage_id = ?", [pid]).fetchone()
+                if mark:
+                    deleted.bookmarks[pid] = mark[0]
+                deleted.embeddings.extend(
+                    self.db.execute(
+                        "SELECT passage_id, model, content_hash, vector FROM embeddings WHERE passage_id = ?", [pid]
+                    ).fetchall()
+                )
                 self.db.execute("DELETE FROM embeddings WHERE passage_id = ?", [pid])
                 self.db.execute("DELETE FROM bookmarks WHERE passage_id = ?", [pid])
                 self.db.execute("DELETE FROM passages WHERE id = ?", [pid])
@@ -420,8 +447,28 @@ class CorpusStore:
         return deleted
 
     def restore_passages(self, passages: Iterable[Passage]) -> None:
-        """Put deleted passages back with their ids and times (undo of a delete)."""
-        self.add_passages(list(passages), skip_duplicates=False)
+        """Put deleted passages back with their ids, times, bookmarks and vectors (undo of a delete), atomically."""
+        bookmarks: dict[str, str] = getattr(passages, "bookmarks", {})  # a plain list of passages has neither
+        embeddings: list[tuple] = getattr(passages, "embeddings", [])
+        restored = list(passages)
+
+        def run() -> Change:
+            added, _, change = self._insert_rows(restored, skip_duplicates=False)
+            back = set(added)
+            for pid, created in bookmarks.items():
+                if pid in back:
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO bookmarks (passage_id, created_at) VALUES (?, ?)", [pid, created]
+                    )
+            for pid, model, digest, vector in embeddings:
+                if pid in back:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO embeddings (passage_id, model, content_hash, vector) VALUES (?, ?, ?, ?)",
+                        [pid, model, digest, vector],
+                    )
+            return change
+
+        self._write("restore passages in", run)
 
     def _tokens_of(self, passage_id: str) -> list[str]:
         row = self.db.execute("SELECT tokens FROM passages WHERE id = ?", [passage_id]).fetchone()

@@ -31,6 +31,21 @@ def test_add_edit_delete_and_restore(store):
     assert store.get(passage.id).text == edited.text
 
 
+def test_undo_of_a_delete_brings_back_bookmarks_and_vectors(store):
+    import numpy as np
+
+    kept, other = store.add_passage("Snow cave", "Dig into a deep drift."), store.add_passage("Tarp", "Pitch it low.")
+    store.set_bookmark(kept.id, True)
+    store.save_embeddings("m", {kept.id: np.ones(4, dtype=np.float32), other.id: np.zeros(4, dtype=np.float32)})
+    deleted = store.delete_passages([kept.id, other.id])
+    assert store.bookmarks() == [] and store.embeddings("m")[0] == []
+    store.restore_passages(deleted)
+    assert store.bookmarks() == [kept.id]
+    ids, vectors = store.embeddings("m")
+    assert sorted(ids) == sorted([kept.id, other.id])
+    assert np.allclose(vectors[ids.index(kept.id)], 1.0)
+
+
 def test_validation_refuses_empty_text_or_title(store):
     with pytest.raises(ValidationError, match="text is empty"):
         store.add_passage("Title", "   ")
@@ -53,7 +68,12 @@ def test_failed_write_changes_nothing(store):
 def test_duplicates_are_skipped_on_import(store):
     from core.records import Passage
 
-    dup = Passage(id="", title="x", text="  BRING water to a rolling boil for at least one minute to kill germs; at altitudes above 2,000 metres boil for three minutes. Let it cool in a covered pot.", origin="import")
+    dup = Passage(
+        id="",
+        title="x",
+        text="  BRING water to a rolling boil for at least one minute to kill germs; at altitudes above 2,000 metres boil for three minutes. Let it cool in a covered pot.",
+        origin="import",
+    )
     added, skipped = store.add_passages([dup])
     assert (added, skipped) == ([], 1)
 
