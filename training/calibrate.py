@@ -41,10 +41,12 @@ def load(folder: Path) -> tuple[dict[str, str], list[dict]]:
 
 
 def score_groups(model_dir: Path, texts: dict[str, str], groups: list[dict], device: str) -> list[np.ndarray]:
-    from core.reranker import Reranker
+    from core.loading import load_reranker
 
-    reranker = Reranker(model_dir, device=device)
-    return [reranker.score(g["query"], [texts[c["id"]] for c in g["candidates"]], batch_size=64) for g in groups]
+    reranker, notice = load_reranker(model_dir, device)  # what the app runs: int8 ONNX on a CPU, fp16 on CUDA
+    if reranker is None:
+        raise SystemExit(notice)
+    return [reranker.score(g["query"], [texts[c["id"]] for c in g["candidates"]]) for g in groups]
 
 
 def features(group: dict, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -88,9 +90,13 @@ def main() -> None:
     parser.add_argument("--report", help="write the figures as JSON here")
     parser.add_argument("--dense-weight", type=float, help="use this cosine weight instead of choosing one")
     parser.add_argument("--bm25-weight", type=float, help="use this BM25 weight instead of choosing one")
+    parser.add_argument("--sample", type=int, help="a random sample of this many held-out questions (faster)")
     args = parser.parse_args()
     texts, groups = load(Path(args.data))
     heldout = [g for g in groups if g["split"] == "heldout"]
+    if args.sample and args.sample < len(heldout):
+        keep = np.random.default_rng(42).choice(len(heldout), args.sample, replace=False)
+        heldout = [heldout[i] for i in sorted(keep)]
     offtopic = [g for g in groups if g["split"] == "offtopic"]
     report: dict[str, object] = {"heldout_queries": len(heldout), "offtopic_queries": len(offtopic)}
     best = None
