@@ -44,7 +44,8 @@ class PassageEditor(QWidget):
         self.topic_list.setWrapping(True)
         self.topic_list.setResizeMode(QListView.ResizeMode.Adjust)
         self.topic_list.setSpacing(2)
-        self.topic_list.setMaximumHeight(80)
+        # room for the 22 topics in four or five wrapped rows at the usual widths, scrolling beyond
+        self.topic_list.setMaximumHeight(self.fontMetrics().height() * 7)
         self.topic_list.setAccessibleName("Topics (space ticks a topic)")
         self.text_edit = QPlainTextEdit()
         self.text_edit.setPlaceholderText("The passage itself: what to do, step by step.")
