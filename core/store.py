@@ -88,7 +88,7 @@ class DeletedPassages(list):
     """The passages one delete removed, with what hung on them, so that undo brings back all of it.
 
     A list of ``Passage`` (callers count and iterate it as before) plus ``bookmarks`` (id -> created_at)
-    and ``embeddings`` (the stored vector rows, put back only while the text is unchanged).
+    and ``embeddings`` (the stored vector rows; the restored text is the deleted text, so they still match).
     """
 
     def __init__(self, passages: Iterable[Passage] = ()) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -74,6 +75,15 @@ def test_build_from_lists_strings_and_adds_give_the_same_index(chunk):
     assert from_strings.build_from_strings([("x", "  a   b a ")]).top(["a"], 1)[0][0] == "x"  # irregular spaces
 
 
+def _stages(index: BM25Index, tmp_path) -> Iterator[tuple[str, BM25Index]]:  # noqa: ANN001
+    """The same index as edited, then compacted, then saved and loaded again."""
+    yield "live", index
+    index.compact()
+    yield "compacted", index
+    index.save(tmp_path / "i.npz", "s")
+    yield "reloaded", BM25Index.load(tmp_path / "i.npz", "s")
+
+
 @pytest.mark.parametrize("live_limit", [7, 20_000], ids=["auto-compacting", "live"])
 def test_adding_documents_keeps_bit_identical_scores_and_order(tmp_path, monkeypatch, live_limit):
     monkeypatch.setattr(bm25_index, "_LIVE_LIMIT", live_limit)
@@ -86,12 +96,8 @@ def test_adding_documents_keeps_bit_identical_scores_and_order(tmp_path, monkeyp
         index.add(doc_id, doc + ["brand-new-term"] if doc_id == "d120" else doc)
     corpus[120] = corpus[120] + ["brand-new-term"]
     reference = BM25Okapi(corpus)
-    for stage in ("live", "compacted", "reloaded"):
-        if stage == "compacted":
-            index.compact()
-        if stage == "reloaded":
-            index.save(tmp_path / "i.npz", "s")
-            index = BM25Index.load(tmp_path / "i.npz", "s")
+    stages = _stages(index, tmp_path)
+    for stage, index in stages:
         for _ in range(20):
             query = [rng.choice(vocab) for _ in range(rng.randint(1, 5))]
             slots, scores = index.score(query)
@@ -117,12 +123,8 @@ def test_edits_match_a_fresh_rank_bm25_before_and_after_compaction(tmp_path):
         index.add(doc_id, new, old_tokens=corpus.pop(doc_id))
         corpus[doc_id] = new
     assert not index.remove("never-indexed")
-    for stage in ("live", "compacted", "reloaded"):
-        if stage == "compacted":
-            index.compact()
-        if stage == "reloaded":
-            index.save(tmp_path / "i.npz", "s")
-            index = BM25Index.load(tmp_path / "i.npz", "s")
+    stages = _stages(index, tmp_path)
+    for stage, index in stages:
         order = index.doc_order()
         assert sorted(order) == sorted(corpus) and len(index) == len(corpus)
         reference = BM25Okapi([corpus[d] for d in order])
