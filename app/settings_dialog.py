@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import ModelError
+from core.search import PRIOR_DEPTH, RRF_DEPTH_CPU, RRF_DEPTH_CUDA
 
 from . import themes
 from .ops import Ops
@@ -70,9 +71,13 @@ class SettingsDialog(QDialog):
         self.device_combo.setCurrentIndex(DEVICES.index(prefs.device))
         self.candidates_spin = QSpinBox()
         self.candidates_spin.setRange(0, 300)
-        self.candidates_spin.setSpecialValueText("Automatic (50 on a GPU, 30 on a CPU)")
+        self.candidates_spin.setSpecialValueText(f"Automatic ({PRIOR_DEPTH} with a calibrated model)")
         self.candidates_spin.setValue(prefs.candidates)
-        self.candidates_spin.setToolTip("How many first-stage candidates the cross-encoder reads per question")
+        self.candidates_spin.setToolTip(
+            "How many first-stage candidates the cross-encoder reads per question. Automatic: the "
+            f"{PRIOR_DEPTH} best by the model's calibrated first-stage score (the shipped model has one); for a "
+            f"model without calibration, {RRF_DEPTH_CPU} on a CPU and {RRF_DEPTH_CUDA} on a GPU."
+        )
         self.results_spin = QSpinBox()
         self.results_spin.setRange(3, 50)
         self.results_spin.setValue(prefs.results)

@@ -178,11 +178,11 @@ def task_models(args: dict[str, Any]) -> dict[str, Any]:
     out["naive_backend"] = f"{naive.backend} CrossEncoder.predict, max length {naive.max_length}, batches of 32"
     out["rerank"] = _rerank_sweep(fast, naive, int(args["rerank_queries"]))
     if args.get("dev"):
-        out["dev"] = _dev_ndcg(fast, naive, encoder, int(args["e2e_k"]))
+        out["dev"] = _dev_ndcg(fast, naive, encoder, args["e2e_k"])
     out["e2e"] = {}
     for size, db in args["stores"].items():
         out["e2e"][size] = _end_to_end(
-            Path(db), fast, naive, encoder, int(args["e2e_k"]), int(args["e2e_queries"]), args["naive_bm25_ms"][size]
+            Path(db), fast, naive, encoder, args["e2e_k"], int(args["e2e_queries"]), args["naive_bm25_ms"][size]
         )
     return out
 
@@ -210,7 +210,7 @@ def _rerank_sweep(fast: Any, naive: Any, n_queries: int) -> dict[str, Any]:
     }
 
 
-def _dev_ndcg(fast: Any, naive: Any, encoder: Any, k: int) -> dict[str, Any]:
+def _dev_ndcg(fast: Any, naive: Any, encoder: Any, k: int | None) -> dict[str, Any]:
     """nDCG@10 on shared/eval/dev.jsonl over FM 3-05.70: the engine with the fast reranker vs with fp32."""
     if not DEV_QUERIES.is_file() or not DEV_CORPUS.is_dir():
         return {"skipped": f"{DEV_QUERIES} or {DEV_CORPUS} not found"}
@@ -247,6 +247,8 @@ def _dev_ndcg(fast: Any, naive: Any, encoder: Any, k: int) -> dict[str, Any]:
     overlaps = []
     for name, reranker in variants:
         engine = SearchEngine(store, reranker=reranker, encoder=encoder, settings=settings)
+        if name == "ours":
+            k = engine.rerank_count()
         for q in queries:
             result = engine.search(q.query, k=100)
             runs[name][q.qid] = [h.id for h in result.hits]
@@ -270,7 +272,7 @@ def _dev_ndcg(fast: Any, naive: Any, encoder: Any, k: int) -> dict[str, Any]:
 
 
 def _end_to_end(
-    db: Path, fast: Any, naive: Any, encoder: Any, k: int, n_queries: int, naive_bm25_ms: dict[str, float]
+    db: Path, fast: Any, naive: Any, encoder: Any, k: int | None, n_queries: int, naive_bm25_ms: dict[str, float]
 ) -> dict[str, Any]:
     """The engine answering with the fast path; the naive answer time from its parts on the same candidates."""
     from .dense import EMBEDDING_MODEL
@@ -286,6 +288,7 @@ def _end_to_end(
         store, reranker=fast, encoder=encoder if has_vectors else None, settings=SearchSettings(candidates=k)
     )
     engine.search("warm up the engine")  # loads the vectors and the saved index
+    k = engine.rerank_count()
     ours, first, naive_total = [], [], []
     for q in [q for q in BENCH_QUERIES if q in naive_bm25_ms][:n_queries]:
         result = engine.search(q)

@@ -91,7 +91,7 @@ class BenchOptions:
     naive_queries: int | None = None  # rank_bm25 queries per size; None: all below 1M, 8 at 1M and above
     rerank_queries: int = 6  # queries of the K = 10/20/50/100 sweep
     e2e_queries: int = 8
-    e2e_k: int = 20
+    e2e_k: int | None = None  # candidates reranked end to end and on the dev set; None: the app's own choice
     dev: bool = True
     cold_start: bool = True
     gui: bool = True

@@ -446,6 +446,48 @@ class BM25Index:
                 slots, scores = slots[keep], scores[keep]
             return slots, scores
 
+    def scores_of(self, query_tokens: Sequence[str], doc_ids: Sequence[str]) -> np.ndarray:
+        """Scores of the given documents, the same floats :meth:`score` gives them (0 where no term occurs).
+
+        For candidates found another way (by embedding) that BM25's top list left out: a binary
+        search per query term and document, not a pass over every posting.
+        """
+        with self._lock:
+            out = np.zeros(len(doc_ids))
+            slots = np.array([self._slot_of.get(d, -1) for d in doc_ids], dtype=np.int64)
+            known = slots >= 0
+            if not known.any():
+                return out
+            wanted = slots[known]
+            acc = np.zeros(len(wanted))
+            norms, k1_plus_1 = self._norms()[wanted], self.k1 + 1
+            for term in query_tokens:
+                tid = self._term_ids.get(term)
+                if tid is None or self._df.view[tid] <= 0:
+                    continue
+                tfs = self._tfs_of(tid, wanted)
+                acc += self.idf(term) * (tfs * k1_plus_1 / (tfs + norms))  # tf 0 adds exactly 0.0, as in score()
+            out[known] = acc
+            return out
+
+    def _tfs_of(self, tid: int, slots: np.ndarray) -> np.ndarray:
+        """Term frequency of term ``tid`` in each of ``slots`` (0 where absent)."""
+        tfs = np.zeros(len(slots))
+        if tid + 1 < len(self._base_offsets):
+            lo, hi = int(self._base_offsets[tid]), int(self._base_offsets[tid + 1])
+            docs = self._base_docs[lo:hi]
+            if len(docs):
+                pos = np.minimum(np.searchsorted(docs, slots), len(docs) - 1)
+                found = docs[pos] == slots
+                tfs[found] = self._base_tfs[lo:hi][pos[found]]
+        live = self._live.get(tid)
+        if live:
+            for i, slot in enumerate(slots.tolist()):
+                tf = live.get(slot)
+                if tf is not None:
+                    tfs[i] = tf
+        return tfs
+
     def top(self, query_tokens: Sequence[str], n: int) -> list[tuple[str, float]]:
         """The ``n`` best ``(doc_id, score)``; ties keep corpus order, like a stable sort."""
         with self._lock:

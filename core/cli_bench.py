@@ -35,7 +35,10 @@ def register(
     p.add_argument("--rerank-queries", type=int, default=6, help="queries of the K sweep (default 6)")
     p.add_argument("--e2e-queries", type=int, default=8, help="end-to-end queries per size (default 8)")
     p.add_argument(
-        "--e2e-k", type=int, default=20, help="candidates reranked end to end and on the dev set (default 20)"
+        "--e2e-k",
+        type=int,
+        default=None,
+        help="candidates reranked end to end and on the dev set (default: as the app, 10 for the shipped model)",
     )
     p.add_argument("--no-dev", action="store_true", help="skip the dev-set nDCG (../shared/eval)")
     p.add_argument("--no-cold-start", action="store_true", help="skip the cold-start and GUI launches")
@@ -65,7 +68,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             queries=max(1, args.queries),
             rerank_queries=max(1, args.rerank_queries),
             e2e_queries=max(1, args.e2e_queries),
-            e2e_k=max(1, args.e2e_k),
+            e2e_k=max(1, args.e2e_k) if args.e2e_k else None,
             dev=not args.no_dev,
             cold_start=not args.no_cold_start,
             workdir=Path(args.workdir) if args.workdir else None,

@@ -105,12 +105,14 @@ class DenseIndex:
         self._stamp: str | None = None
         self.ids: list[str] = []
         self.matrix = np.zeros((0, 384), dtype=np.float32)
+        self._row: dict[str, int] = {}
 
     def refresh(self) -> None:
         stamp = self.store.stamp
         if stamp != self._stamp:
             self.ids, matrix = self.store.embeddings(self.model)
             self.matrix = matrix if len(self.ids) else np.zeros((0, 384), dtype=np.float32)
+            self._row = {pid: i for i, pid in enumerate(self.ids)}
             self._stamp = stamp
 
     def __len__(self) -> int:
@@ -125,3 +127,12 @@ class DenseIndex:
         part = np.argpartition(-sims, n - 1)[:n]
         order = part[np.argsort(-sims[part], kind="stable")]
         return [(self.ids[i], float(sims[i])) for i in order]
+
+    def similarities(self, query_vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine of the query with each of ``ids`` that has a stored vector."""
+        self.refresh()
+        rows = [(pid, self._row[pid]) for pid in ids if pid in self._row]
+        if not rows:
+            return {}
+        sims = self.matrix[[r for _, r in rows]] @ query_vector.astype(np.float32)
+        return {pid: float(s) for (pid, _), s in zip(rows, sims, strict=True)}

@@ -156,3 +156,30 @@ def test_load_refuses_an_old_or_damaged_file(tmp_path):
     assert BM25Index.load(path, "s") is None
     np.savez(path, format=np.array([1]), stamp=np.array(["s"]))
     assert BM25Index.load(path, "s") is None
+
+
+def test_scores_of_given_documents_equal_the_full_scoring_bit_for_bit(tmp_path, monkeypatch):
+    """The lookup for candidates found by embedding: same floats as score(), through edits and reloads."""
+    monkeypatch.setattr(bm25_index, "_LIVE_LIMIT", 20_000)  # keep added documents in the live segment
+    rng = random.Random(4)
+    vocab = [f"w{i}" for i in range(50)]
+    corpus = {f"d{i}": doc for i, doc in enumerate(_corpus(rng, 120, vocab))}
+    index = BM25Index.build(list(corpus.items())[:80])
+    for doc_id, doc in list(corpus.items())[80:]:
+        index.add(doc_id, doc)
+    for doc_id in ("d3", "d90"):
+        index.remove(doc_id, corpus.pop(doc_id))
+    index.add("d5", ["w1", "w1", "w2"], old_tokens=corpus["d5"])
+    corpus["d5"] = ["w1", "w1", "w2"]
+    stages = _stages(index, tmp_path)
+    for stage, index in stages:
+        for _ in range(20):
+            query = [rng.choice(vocab) for _ in range(rng.randint(1, 5))]
+            slots, scores = index.score(query)
+            full = dict(zip((index._doc_ids[s] for s in slots), scores, strict=True))
+            asked = rng.sample(sorted(corpus), 30) + ["d3", "never-indexed"]
+            got = index.scores_of(query, asked)
+            assert np.array_equal(got, [full.get(d, 0.0) for d in asked]), stage
+            assert got[-2:].tolist() == [0.0, 0.0]
+    assert index.scores_of(["unknown"], ["d1"]).tolist() == [0.0]
+    assert BM25Index().scores_of(["w1"], ["d1"]).tolist() == [0.0]

@@ -76,3 +76,50 @@ def test_unusable_model_folders_fall_back_with_a_reason(tmp_path, problem, tiny_
     assert reranker is None
     assert {"missing": "does not exist", "empty": "empty", "bi-encoder": "bi-encoder",
             "two-labels": "2 output labels", "truncated": "truncated"}[problem] in notice
+
+
+def test_each_candidate_gets_both_scores_and_the_first_stage_follows_the_calibrated_prior(store):
+    """A candidate only one list found still gets the other score; the prior orders and picks the reranked."""
+    import numpy as np
+
+    from core.dense import embed_missing
+    from core.search import Calibration, SearchSettings
+    from core.tokenizer import tokenize
+    from tests.gui_fakes import FakeEncoder, FakeReranker
+
+    encoder = FakeEncoder()
+    embed_missing(store, encoder)
+    reranker = FakeReranker(scores=lambda _q, passages: [0.0] * len(passages))  # final order = the prior's
+    settings = SearchSettings(bm25_depth=3, dense_depth=3, candidates=1)
+    engine = SearchEngine(store, reranker=reranker, encoder=encoder, settings=settings, persist_index=False)
+    engine.calibration = Calibration(dense_weight=10.0, bm25_weight=1.0)
+    engine.dense.refresh()
+    vectors = dict(zip(engine.dense.ids, engine.dense.matrix, strict=True))
+    head_moved = 0
+    for query in ["boil water for germs", "water", "shelter from the cold", "stick shadow", "safe to drink"]:
+        candidates, _ = engine.first_stage(query)
+        slots, scores = engine.index.score(tokenize(query))
+        bm25 = {engine.index._doc_ids[s]: float(v) for s, v in zip(slots, scores, strict=True)}
+        query_vector = encoder.encode_query(query)
+        for c in candidates:
+            assert c.bm25_score == bm25.get(c.id, 0.0)
+            assert c.dense_score == pytest.approx(float(vectors[c.id] @ query_vector), abs=1e-6)
+        assert any(c.bm25_rank is None or c.dense_rank is None for c in candidates)
+        top = max(bm25.values(), default=0.0)
+        prior = {c.id: 10.0 * c.dense_score + (c.bm25_score / top if top else 0.0) for c in candidates}
+        by_rrf = sorted(candidates, key=lambda c: -c.fused)
+        assert [c.id for c in candidates] == sorted((c.id for c in by_rrf), key=lambda pid: -prior[pid])
+        expected = [candidates[0].id]
+        result = engine.search(query)
+        reranked = [h for h in result.hits if h.rerank_score is not None]
+        assert [h.id for h in reranked] == expected
+        assert [h.score for h in reranked] == pytest.approx([prior[pid] for pid in expected])
+        assert [h.id for h in result.hits[1:]] == [c.id for c in candidates[1:]]  # the rest in prior order
+        head_moved += expected != [by_rrf[0].id]
+    assert head_moved  # the prior chose other candidates than reciprocal rank at least once
+    engine.calibration = Calibration()  # no weights: the first by reciprocal rank
+    candidates, _ = engine.first_stage("water")
+    hits = engine.search("water").hits
+    assert [h.id for h in hits if h.rerank_score is not None] == [candidates[0].id]
+    assert [h.id for h in hits[1:]] == [c.id for c in candidates[1:]]  # the rest in first-stage order
+    assert np.isfinite([h.score for h in hits]).all()
