@@ -166,6 +166,7 @@ class SearchEngine:
         self.calibration = Calibration()
         self.set_reranker(reranker, reranker_notice)
         self._index_path = store.path.with_name(store.path.name + ".bm25.npz") if persist_index else None
+        self._index_stamp = ""  # the corpus stamp the BM25 index reflects
         self.index = self._open_index()
         store.subscribe(self._on_change)
         self._ms_per_candidate: float | None = None
@@ -182,7 +183,8 @@ class SearchEngine:
 
     # ------------------------------------------------------------------ index
     def _open_index(self) -> BM25Index:
-        stamp = self.store.stamp
+        stamp = self.store.stamp  # read before the text: a write during the build shows as a newer stamp
+        self._index_stamp = stamp
         if self._index_path is not None and self._index_path.exists():
             loaded = BM25Index.load(self._index_path, stamp)
             if loaded is not None:
@@ -190,6 +192,18 @@ class SearchEngine:
         index = BM25Index.build_from_strings(self.store.iter_token_strings())
         self._save_index(index, stamp)
         return index
+
+    def _follow_other_writers(self) -> None:
+        """Rebuild the BM25 index if another program (a second window, ``survival-search import``) wrote.
+
+        This process's own writes arrive through ``_on_change``; a stamp that moved without one of them
+        means someone else changed the corpus. Costs one read of the stamp per search.
+        """
+        if self.store.stamp == self._index_stamp:
+            return
+        started = time.perf_counter()
+        self.index = self._open_index()
+        log.info("the corpus was changed by another program; search index renewed in %.2f s", time.perf_counter() - started)
 
     def _save_index(self, index: BM25Index, stamp: str) -> None:
         if self._index_path is None:
@@ -202,6 +216,8 @@ class SearchEngine:
     def _on_change(self, change: Change) -> None:
         # the store's listener runs on the thread that wrote; a search may be reading the index on another
         with self._index_lock:
+            if change.stamp_before == self._index_stamp:
+                self._index_stamp = change.stamp_after  # else another writer came first: the next search rebuilds
             for pid, tokens in change.removed:
                 self.index.remove(pid, tokens)
             for pid, tokens, old in change.updated:
@@ -212,7 +228,7 @@ class SearchEngine:
     def save_index(self) -> None:
         """Persist the BM25 index so the next start does not rebuild it."""
         with self._index_lock:
-            self._save_index(self.index, self.store.stamp)
+            self._save_index(self.index, self._index_stamp)
 
     # ------------------------------------------------------------------ stages
     def first_stage(self, query: str, topics: Iterable[str] | None = None) -> tuple[list[Candidate], dict[str, float]]:
@@ -221,6 +237,7 @@ class SearchEngine:
         Holds the index lock (not the slow reranking): a write on another thread waits for it.
         """
         with self._index_lock:
+            self._follow_other_writers()
             return self._first_stage(query, topics)
 
     def _first_stage(self, query: str, topics: Iterable[str] | None) -> tuple[list[Candidate], dict[str, float]]:

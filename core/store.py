@@ -82,6 +82,10 @@ class Change:
     added: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, tokens)
     removed: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, old tokens)
     updated: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # (id, tokens, old tokens)
+    # the corpus stamp just before and after the write: a listener whose view was at ``stamp_before``
+    # is current after applying this change; otherwise another program wrote in between
+    stamp_before: str = ""
+    stamp_after: str = ""
 
 
 class DeletedPassages(list):
@@ -268,18 +272,23 @@ class CorpusStore:
     def subscribe(self, listener: Callable[[Change], None]) -> None:
         self._listeners.append(listener)
 
-    def _write(self, action: str, fn: Callable[[], Change | None]) -> Change | None:
-        """Run ``fn`` in one transaction, bump the stamp, then tell listeners."""
+    def _write(self, action: str, fn: Callable[[], Change | None]) -> Change:
+        """Run ``fn`` in one transaction, bump the stamp, then tell listeners.
+
+        Listeners hear of every write, also those that leave the searchable text alone (an empty
+        change), so that they can tell this process's writes from another program's by the stamp.
+        """
         with self._lock:
             try:
                 with self._transaction():
-                    change = fn()
-                    self._set_meta("stamp", uuid.uuid4().hex)
+                    before = self.get_meta("stamp", "") or ""
+                    change = fn() or Change()
+                    change.stamp_before, change.stamp_after = before, uuid.uuid4().hex
+                    self._set_meta("stamp", change.stamp_after)
             except sqlite3.Error as exc:
                 raise self._classify(exc, action) from exc
-        if change is not None:
-            for listener in list(self._listeners):
-                listener(change)
+        for listener in list(self._listeners):
+            listener(change)
         return change
 
     def _set_meta(self, key: str, value: str) -> None:

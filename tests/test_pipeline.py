@@ -123,3 +123,39 @@ def test_each_candidate_gets_both_scores_and_the_first_stage_follows_the_calibra
     assert [h.id for h in hits if h.rerank_score is not None] == [candidates[0].id]
     assert [h.id for h in hits[1:]] == [c.id for c in candidates[1:]]  # the rest in first-stage order
     assert np.isfinite([h.score for h in hits]).all()
+
+
+def test_writes_by_another_program_are_searchable_without_restart(store, caplog):
+    """A second window or `survival-search import` writes the same file: the next search sees it."""
+    from core.store import CorpusStore
+
+    engine = SearchEngine(store, persist_index=False)
+    other = CorpusStore(store.path, create_from_builtin=False)  # another process's connection
+    try:
+        added = other.add_passage("Quinzhee", "Pile snow into a mound, let it sinter, then hollow it out.")
+        with caplog.at_level("INFO", logger="core.search"):
+            assert engine.search("quinzhee sinter").hits[0].id == added.id
+        assert "changed by another program" in caplog.text
+        other.update_passage(added.id, text="A snow cave dug into a drift.")
+        assert not any(h.id == added.id for h in engine.search("sinter mound").hits)
+        # another program writes, then this one: the own change must not hide the other's
+        mine = store.add_passage("Snow trench", "Dig a trench in firm snow and roof it with blocks.")
+        other.delete_passages([added.id])
+        yours = other.add_passage("Tree well", "Under a spruce the snow is shallow: dig down beside the trunk.")
+        store.update_passage(mine.id, text="Dig a trench in firm snow and roof it with snow blocks or a tarp.")
+        assert engine.search("spruce trunk shallow").hits[0].id == yours.id
+        assert not any(h.id == added.id for h in engine.search("snow cave drift").hits)
+        assert engine.search("trench tarp blocks").hits[0].id == mine.id
+    finally:
+        other.close()
+
+
+def test_own_writes_do_not_rebuild_the_index(store):
+    """Edits made through this store update the index in place; bookmarks and settings leave it alone."""
+    engine = SearchEngine(store, persist_index=False)
+    index = engine.index
+    passage = store.add_passage("Quinzhee", "Pile snow into a mound, let it sinter, then hollow it out.")
+    store.set_meta("ui_state", "x")
+    store.set_bookmark(passage.id, True)
+    assert engine.search("quinzhee").hits[0].id == passage.id
+    assert engine.index is index
