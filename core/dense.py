@@ -20,7 +20,7 @@ from .errors import ModelError
 from .reranker import passage_input, resolve_device
 
 if TYPE_CHECKING:
-    from .store import CorpusStore
+    from .store import Change, CorpusStore
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,11 @@ class DenseEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         vectors = self.model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
         )
         return np.asarray(vectors, dtype=np.float32)
 
@@ -89,7 +93,7 @@ def embed_missing(
             break
         batch = todo[start : start + batch_size]
         vectors = encoder.encode([passage_input(title, text) for _, title, text in batch], batch_size=batch_size)
-        store.save_embeddings(encoder.name, {pid: vec for (pid, _, _), vec in zip(batch, vectors)})
+        store.save_embeddings(encoder.name, {pid: vec for (pid, _, _), vec in zip(batch, vectors, strict=True)})
         done += len(batch)
         if progress:
             progress(done, len(todo))
@@ -97,7 +101,11 @@ def embed_missing(
 
 
 class DenseIndex:
-    """Brute-force cosine search over the stored vectors; reloads when the corpus changes."""
+    """Brute-force cosine search over the stored vectors.
+
+    Kept in step with this process's writes by :meth:`apply` (only the vectors that changed are
+    read); reloaded whole when the corpus stamp moved without one of them (another program wrote).
+    """
 
     def __init__(self, store: CorpusStore, model: str = EMBEDDING_MODEL) -> None:
         self.store = store
@@ -114,6 +122,33 @@ class DenseIndex:
             self.matrix = matrix if len(self.ids) else np.zeros((0, 384), dtype=np.float32)
             self._row = {pid: i for i, pid in enumerate(self.ids)}
             self._stamp = stamp
+
+    def apply(self, change: Change) -> None:
+        """Follow one of this process's writes: drop the vectors it made stale, read the ones it saved."""
+        if self._stamp is None or change.stamp_before != self._stamp:
+            self._stamp = None  # not loaded yet, or another writer came first: reload on the next search
+            return
+        self._stamp = change.stamp_after
+        changed = [pid for pid, _ in change.added] + [pid for pid, *_ in change.updated]
+        stale = set(changed) | {pid for pid, _ in change.removed}
+        fresh = changed + (change.embedded if change.embedded_model == self.model else [])
+        if not stale and not fresh:
+            return  # a bookmark, a judgment, a setting: nothing to do
+        if stale & self._row.keys():
+            keep = [i for i, pid in enumerate(self.ids) if pid not in stale]
+            self.ids = [self.ids[i] for i in keep]
+            self.matrix = self.matrix[keep]
+        if fresh:
+            ids, matrix = self.store.embeddings_of(self.model, fresh)
+            if ids:
+                present = set(ids)
+                if present & set(self.ids):  # re-embedded: replace the old rows
+                    keep = [i for i, pid in enumerate(self.ids) if pid not in present]
+                    self.ids = [self.ids[i] for i in keep]
+                    self.matrix = self.matrix[keep]
+                self.ids = self.ids + ids
+                self.matrix = np.vstack([self.matrix.reshape(-1, matrix.shape[1]), matrix])
+        self._row = {pid: i for i, pid in enumerate(self.ids)}
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -48,7 +48,8 @@ PRIOR_DEPTH = 10
 RRF_DEPTH_CPU = 40
 RRF_DEPTH_CUDA = 50
 PIPELINE_CONFIG = "survival_search.json"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # controls and lone surrogates (the tokenizer refuses them)
+# controls and lone surrogates (the tokenizer refuses them)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass
@@ -203,7 +204,9 @@ class SearchEngine:
             return
         started = time.perf_counter()
         self.index = self._open_index()
-        log.info("the corpus was changed by another program; search index renewed in %.2f s", time.perf_counter() - started)
+        log.info(
+            "the corpus was changed by another program; search index renewed in %.2f s", time.perf_counter() - started
+        )
 
     def _save_index(self, index: BM25Index, stamp: str) -> None:
         if self._index_path is None:
@@ -216,6 +219,7 @@ class SearchEngine:
     def _on_change(self, change: Change) -> None:
         # the store's listener runs on the thread that wrote; a search may be reading the index on another
         with self._index_lock:
+            self.dense.apply(change)
             if change.stamp_before == self._index_stamp:
                 self._index_stamp = change.stamp_after  # else another writer came first: the next search rebuilds
             for pid, tokens in change.removed:

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,6 +86,12 @@ class Change:
     # is current after applying this change; otherwise another program wrote in between
     stamp_before: str = ""
     stamp_after: str = ""
+    embedded: list[str] = field(default_factory=list)  # passages whose vector (of ``embedded_model``) was saved
+    embedded_model: str = ""
+
+    @property
+    def touches_text(self) -> bool:
+        return bool(self.added or self.removed or self.updated)
 
 
 class DeletedPassages(list):
@@ -472,7 +478,8 @@ class CorpusStore:
             for pid, model, digest, vector in embeddings:
                 if pid in back:
                     self.db.execute(
-                        "INSERT OR REPLACE INTO embeddings (passage_id, model, content_hash, vector) VALUES (?, ?, ?, ?)",
+                        "INSERT OR REPLACE INTO embeddings (passage_id, model, content_hash, vector)"
+                        " VALUES (?, ?, ?, ?)",
                         [pid, model, digest, vector],
                     )
             return change
@@ -577,7 +584,7 @@ class CorpusStore:
                 " FROM judgments j LEFT JOIN passages p ON p.id = j.passage_id ORDER BY j.id"
             ).fetchall()
         keys = ("id", "query", "passage_id", "label", "origin", "created_at", "title", "text")
-        return [dict(zip(keys, r)) for r in rows]
+        return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def set_bookmark(self, passage_id: str, on: bool) -> None:
         def run() -> None:
@@ -621,8 +628,26 @@ class CorpusStore:
         with self._lock:
             return [tuple(r) for r in self.db.execute(sql, [model]).fetchall()]  # type: ignore[misc]
 
+    def embeddings_of(self, model: str, passage_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Current vectors of some passages for ``model`` (those without one are left out)."""
+        found: list[tuple[str, bytes]] = []
+        with self._lock:
+            for start in range(0, len(passage_ids), 500):
+                chunk = list(passage_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                found += self.db.execute(
+                    "SELECT e.passage_id, e.vector FROM embeddings e JOIN passages p ON p.id = e.passage_id"
+                    f" WHERE e.model = ? AND e.content_hash = p.content_hash AND e.passage_id IN ({marks})",
+                    [model, *chunk],
+                ).fetchall()
+        if not found:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.frombuffer(b"".join(r[1] for r in found), dtype=np.float16).reshape(len(found), -1)
+        return [r[0] for r in found], matrix.astype(np.float32)
+
     def save_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        def run() -> None:
+        def run() -> Change:
+            saved = []
             for pid, vec in vectors.items():
                 row = self.db.execute("SELECT content_hash FROM passages WHERE id = ?", [pid]).fetchone()
                 if row is None:
@@ -631,6 +656,8 @@ class CorpusStore:
                     "INSERT OR REPLACE INTO embeddings (passage_id, model, content_hash, vector) VALUES (?, ?, ?, ?)",
                     [pid, model, row[0], np.asarray(vec, dtype=np.float16).tobytes()],
                 )
+                saved.append(pid)
+            return Change(embedded=saved, embedded_model=model)
 
         self._write("save embeddings in", run)
 

@@ -15,7 +15,9 @@ def test_bm25_only_answers_and_says_it_was_not_reranked(store):
 
 def test_index_follows_add_edit_delete_without_restart(store):
     engine = SearchEngine(store)
-    passage = store.add_passage("Quinzhee", "Pile snow into a mound, let it sinter, then hollow it out.", topics=["shelter"])
+    passage = store.add_passage(
+        "Quinzhee", "Pile snow into a mound, let it sinter, then hollow it out.", topics=["shelter"]
+    )
     assert engine.search("quinzhee snow mound").hits[0].id == passage.id
     store.update_passage(passage.id, text="A snow cave dug into a drift.")
     assert not any(h.id == passage.id for h in engine.search("sinter mound").hits)
@@ -159,3 +161,56 @@ def test_own_writes_do_not_rebuild_the_index(store):
     store.set_bookmark(passage.id, True)
     assert engine.search("quinzhee").hits[0].id == passage.id
     assert engine.index is index
+
+
+def test_stored_vectors_follow_own_writes_without_reloading_all_of_them(store, monkeypatch):
+    """Each write reads only the vectors it changed; the result equals a fresh load after every step."""
+    import numpy as np
+
+    from core.dense import DenseIndex, embed_missing
+    from core.store import CorpusStore
+    from tests.gui_fakes import FakeEncoder
+
+    encoder = FakeEncoder()
+    embed_missing(store, encoder)
+    engine = SearchEngine(store, encoder=encoder, persist_index=False)
+    engine.search("water")  # loads every vector once
+    full_loads = []
+    real_embeddings = store.embeddings
+    monkeypatch.setattr(store, "embeddings", lambda model: full_loads.append(model) or real_embeddings(model))
+
+    def same_as_a_fresh_load() -> None:
+        engine.search("water")
+        fresh = DenseIndex(CorpusStore(store.path, create_from_builtin=False))
+        fresh.refresh()
+        mine = dict(zip(engine.dense.ids, engine.dense.matrix, strict=True))
+        assert sorted(mine) == sorted(fresh.ids)
+        for pid, vector in zip(fresh.ids, fresh.matrix, strict=True):
+            assert np.array_equal(mine[pid], vector), pid
+
+    added = store.add_passage("Quinzhee", "Pile snow into a mound, let it sinter, then hollow it out.")
+    same_as_a_fresh_load()  # no vector yet
+    embed_missing(store, encoder)
+    same_as_a_fresh_load()
+    assert added.id in engine.dense.ids
+    store.update_passage(added.id, text="A snow cave dug into a drift.")
+    same_as_a_fresh_load()  # the old vector no longer matches the text
+    assert added.id not in engine.dense.ids
+    embed_missing(store, encoder)
+    store.set_bookmark("s-001", True)
+    same_as_a_fresh_load()
+    deleted = store.delete_passages(["s-001", added.id])
+    same_as_a_fresh_load()
+    store.restore_passages(deleted)  # undo: the vectors come back with the passages
+    same_as_a_fresh_load()
+    assert "s-001" in engine.dense.ids and added.id in engine.dense.ids
+    assert full_loads == []
+    other = CorpusStore(store.path, create_from_builtin=False)  # another program deletes: a full reload
+    other.delete_passages(["s-002"])
+    same_as_a_fresh_load()
+    assert len(full_loads) == 1 and "s-002" not in engine.dense.ids
+    other.delete_passages(["s-003"])  # and again, but this process writes before the next search
+    store.set_bookmark("s-004", True)
+    same_as_a_fresh_load()
+    assert len(full_loads) == 2 and "s-003" not in engine.dense.ids
+    other.close()
