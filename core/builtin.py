@@ -55,7 +55,7 @@ def populate_from_builtin(store: CorpusStore, folder: Path = paths.BUILTIN_CORPU
             hashes = store.content_hashes()
             vectors = {
                 pid: vec
-                for pid, digest, vec in zip(data["ids"].tolist(), data["hashes"].tolist(), data["vectors"])
+                for pid, digest, vec in zip(data["ids"].tolist(), data["hashes"].tolist(), data["vectors"], strict=True)
                 if hashes.get(pid) == digest
             }
         if vectors:

@@ -20,7 +20,9 @@ log = logging.getLogger("survival_search")
 def _db_parent() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a sub-command's own default must not erase `survival-search --db X COMMAND`
-    parent.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help="corpus database file (default: the user data folder)")
+    parent.add_argument(
+        "--db", metavar="PATH", default=argparse.SUPPRESS, help="corpus database file (default: the user data folder)"
+    )
     parent.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens")
     return parent
 
@@ -45,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gui", parents=[db], help="open the desktop app (the default)", description="Open the desktop app.")
 
-    ask = sub.add_parser("ask", parents=[db], help="answer a question", description="Answer a question from the corpus.")
+    ask = sub.add_parser(
+        "ask", parents=[db], help="answer a question", description="Answer a question from the corpus."
+    )
     ask.add_argument("question", nargs="?", help="the question (or use --queries)")
     ask.add_argument("--k", type=int, default=5, help="answers to show (default 5)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per query")
@@ -53,18 +57,33 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--topic", action="append", help="only passages with this topic (repeatable)")
     _model_args(ask)
 
-    imp = sub.add_parser("import", parents=[db], help="import files or folders", description="Import .md, .txt, .html, .jsonl or .csv files, or folders of them.")
+    imp = sub.add_parser(
+        "import",
+        parents=[db],
+        help="import files or folders",
+        description="Import .md, .txt, .html, .jsonl or .csv files, or folders of them.",
+    )
     imp.add_argument("paths", nargs="+", metavar="PATH")
     imp.add_argument("--strict", action="store_true", help="import nothing if any file has an error")
     imp.add_argument("--no-embed", action="store_true", help="do not compute embeddings now (the app does it later)")
     imp.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
 
-    exp = sub.add_parser("export", parents=[db], help="export every passage", description="Export every passage to JSONL (or CSV), importable again losslessly.")
+    exp = sub.add_parser(
+        "export",
+        parents=[db],
+        help="export every passage",
+        description="Export every passage to JSONL (or CSV), importable again losslessly.",
+    )
     exp.add_argument("file", metavar="FILE")
 
     sub.add_parser("stats", parents=[db], help="what the corpus holds", description="Show what the corpus holds.")
 
-    ev = sub.add_parser("eval", parents=[db], help="measure search quality", description="Score the pipeline on a query file (answer phrases) or TREC qrels.")
+    ev = sub.add_parser(
+        "eval",
+        parents=[db],
+        help="measure search quality",
+        description="Score the pipeline on a query file (answer phrases) or TREC qrels.",
+    )
     ev.add_argument("queries", metavar="QUERIES.jsonl", nargs="?", help='lines of {"qid", "query", "answers"}')
     ev.add_argument("--qrels", metavar="FILE", help="TREC qrels for relevance instead of answer phrases")
     ev.add_argument("--run", metavar="FILE", help="score this TREC run file instead of searching")
@@ -73,7 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the figures as JSON")
     _model_args(ev)
 
-    emb = sub.add_parser("embed", parents=[db], help="compute missing embeddings", description="Compute the embeddings of passages that have none.")
+    emb = sub.add_parser(
+        "embed",
+        parents=[db],
+        help="compute missing embeddings",
+        description="Compute the embeddings of passages that have none.",
+    )
     emb.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
 
     from .cli_more import add_more_commands
@@ -123,7 +147,9 @@ def _embed(store, encoder) -> int:  # noqa: ANN001
 
 def cmd_ask(args: argparse.Namespace) -> int:
     if not args.question and not args.queries:
-        raise SurvivalSearchError('Give a question, e.g. survival-search ask "how do I purify water", or --queries FILE.')
+        raise SurvivalSearchError(
+            'Give a question, e.g. survival-search ask "how do I purify water", or --queries FILE.'
+        )
     with _open_store(args) as store:
         engine, notices = _engine(args, store)
         for notice in notices:

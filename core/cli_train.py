@@ -28,9 +28,15 @@ def register(
     )
     p.add_argument("--base", metavar="DIR", help="base model folder (default: the shipped survival reranker)")
     p.add_argument("--out", metavar="DIR", required=True, help="folder to write the trained model to")
-    p.add_argument("--pairs", metavar="FILE", action="append", default=[], help="JSONL/CSV of query, passage, label (repeatable)")
-    p.add_argument("--judgments", action="store_true", help="also train on the relevance judgments stored in the corpus")
-    p.add_argument("--mine-negatives", type=int, default=0, metavar="N", help="add N BM25 hard negatives per query from the corpus")
+    p.add_argument(
+        "--pairs", metavar="FILE", action="append", default=[], help="JSONL/CSV of query, passage, label (repeatable)"
+    )
+    p.add_argument(
+        "--judgments", action="store_true", help="also train on the relevance judgments stored in the corpus"
+    )
+    p.add_argument(
+        "--mine-negatives", type=int, default=0, metavar="N", help="add N BM25 hard negatives per query from the corpus"
+    )
     p.add_argument("--eval-pairs", metavar="FILE", help="held-out pairs scored into the model card")
     p.add_argument("--lr", type=float, default=5e-5)
     p.add_argument("--batch-size", type=int, default=8)
@@ -38,9 +44,16 @@ def register(
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--max-length", type=int, default=256)
     p.add_argument("--warmup-ratio", type=float, default=0.1)
-    p.add_argument("--fp16", action=argparse.BooleanOptionalAction, default=None, help="mixed precision (default: on CUDA only)")
+    p.add_argument(
+        "--fp16", action=argparse.BooleanOptionalAction, default=None, help="mixed precision (default: on CUDA only)"
+    )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--distill-weight", type=float, default=0.0, help="weight of the listwise teacher term (rows with group + teacher)")
+    p.add_argument(
+        "--distill-weight",
+        type=float,
+        default=0.0,
+        help="weight of the listwise teacher term (rows with group + teacher)",
+    )
     p.add_argument("--distill-temperature", type=float, default=0.05)
     p.add_argument("--groups-per-batch", type=int, default=4, help="query groups per batch when distilling")
     p.add_argument("--save-fp16", action="store_true", help="store the weights in fp16 (half the size)")

@@ -85,7 +85,9 @@ def find_files(paths: list[Path], report: ImportReport) -> list[Path]:
             if root.suffix.lower() in SUPPORTED:
                 found.append(root)
             else:
-                report.errors.append(f"{root}: unsupported file type {root.suffix or '(none)'}; use .md, .txt, .html, .jsonl or .csv")
+                report.errors.append(
+                    f"{root}: unsupported file type {root.suffix or '(none)'}; use .md, .txt, .html, .jsonl or .csv"
+                )
         elif root.is_dir():
             found.extend(_walk(root, report))
         elif root.is_symlink():
@@ -100,7 +102,10 @@ def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
     try:
         size = path.stat().st_size
         if size > limit:
-            raise ImportFileError(f"{path}: file is {size / 1e6:.0f} MB, more than the {limit / 1e6:.0f} MB allowed for one document; split it")
+            raise ImportFileError(
+                f"{path}: file is {size / 1e6:.0f} MB, more than the {limit / 1e6:.0f} MB allowed for one document;"
+                " split it"
+            )
         raw = path.read_bytes()
     except PermissionError:
         raise ImportFileError(f"{path}: permission denied (the file cannot be read)") from None
@@ -114,7 +119,9 @@ def read_text(path: Path, limit: int = MAX_TEXT_BYTES) -> str:
         except UnicodeDecodeError:
             raise ImportFileError(f"{path}: damaged UTF-16 text") from None
     if b"\x00" in raw[:8192]:
-        raise ImportFileError(f"{path}: binary file, not text (only .md, .txt, .html, .jsonl, .csv text files can be imported)")
+        raise ImportFileError(
+            f"{path}: binary file, not text (only .md, .txt, .html, .jsonl, .csv text files can be imported)"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

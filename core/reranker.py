@@ -132,7 +132,11 @@ class Reranker:
         while True:
             try:
                 scores = self.model.predict(
-                    pairs, batch_size=batch_size, show_progress_bar=False, activation_fn=_identity(), convert_to_numpy=True
+                    pairs,
+                    batch_size=batch_size,
+                    show_progress_bar=False,
+                    activation_fn=_identity(),
+                    convert_to_numpy=True,
                 )
                 return np.asarray(scores, dtype=np.float32).reshape(-1)
             except RuntimeError as exc:

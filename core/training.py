@@ -175,7 +175,15 @@ def check_base(folder: Path) -> None:
         data = json.loads(config.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"{config} is damaged ({exc}).") from None
-    if data.get("model_type") not in {"bert", "roberta", "distilbert", "electra", "xlm-roberta", "deberta-v2", "modernbert"}:
+    if data.get("model_type") not in {
+        "bert",
+        "roberta",
+        "distilbert",
+        "electra",
+        "xlm-roberta",
+        "deberta-v2",
+        "modernbert",
+    }:
         raise ModelError(f"{folder} is a {data.get('model_type')!r} model; a BERT-like encoder is needed.")
     weights = [p for p in folder.glob("*") if p.name in ("model.safetensors", "pytorch_model.bin")]
     if not weights or weights[0].stat().st_size < 1024:
@@ -344,7 +352,10 @@ def evaluate_pairs(model, pairs: list[Pair]) -> dict[str, float]:  # noqa: ANN00
         return {}
     scores = np.asarray(
         model.predict(
-            [(p.query, p.passage) for p in labelled], batch_size=64, show_progress_bar=False, activation_fn=torch.nn.Identity()
+            [(p.query, p.passage) for p in labelled],
+            batch_size=64,
+            show_progress_bar=False,
+            activation_fn=torch.nn.Identity(),
         ),
         dtype=np.float64,
     ).reshape(-1)
@@ -356,7 +367,7 @@ def evaluate_pairs(model, pairs: list[Pair]) -> dict[str, float]:  # noqa: ANN00
         out["mean_score_negative"] = float(neg.mean())
         out["pairwise_accuracy"] = float((pos[:, None] > neg[None, :]).mean())
     by_query: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-    for p, s, y in zip(labelled, scores, labels):
+    for p, s, y in zip(labelled, scores, labels, strict=True):
         by_query[p.group or p.query].append((float(s), bool(y)))
     rr = []
     for items in by_query.values():
@@ -404,7 +415,9 @@ def model_card(cfg: TrainConfig, report: TrainReport, pairs: Iterable[Pair]) -> 
     queries = len({p.query for p in pairs})
     q_words = [len(p.query.split()) for p in pairs]
     p_words = [len(p.passage.split()) for p in pairs]
-    evaluation = "\n".join(f"| {k} | {v:.4f} |" for k, v in report.evaluation.items()) or "| (no held-out data given) | |"
+    evaluation = (
+        "\n".join(f"| {k} | {v:.4f} |" for k, v in report.evaluation.items()) or "| (no held-out data given) | |"
+    )
     versions = "\n".join(f"- {k}: {v}" for k, v in _versions().items())
     last = report.losses[-min(50, len(report.losses)) :] if report.losses else [math.nan]
     return f"""---
@@ -442,13 +455,20 @@ scores = model.predict([("friend is shivering and confused", "Hypothermia. Shive
 
 ### Training Dataset
 - Size: {len(pairs):,} training samples, {queries:,} distinct queries
-- Labels: {len(labels):,} labelled ({report.positives:,} positive, {report.negatives:,} negative, mean {mean_label:.3f});
+- Labels: {len(labels):,} labelled ({report.positives:,} positive, {report.negatives:,} negative, \
+mean {mean_label:.3f});
   {len(pairs) - len(labels):,} distillation-only rows (teacher scores)
-- Query words: min {min(q_words, default=0)}, mean {sum(q_words) / max(1, len(q_words)):.1f}, max {max(q_words, default=0)};
-  passage words: min {min(p_words, default=0)}, mean {sum(p_words) / max(1, len(p_words)):.1f}, max {max(p_words, default=0)}
+- Query words: min {min(q_words, default=0)}, mean {sum(q_words) / max(1, len(q_words)):.1f}, \
+max {max(q_words, default=0)};
+  passage words: min {min(p_words, default=0)}, mean {sum(p_words) / max(1, len(p_words)):.1f}, \
+max {max(p_words, default=0)}
 
 ### Training Hyperparameters
-- loss: BinaryCrossEntropyLoss (BCEWithLogits){f" + {cfg.distill_weight} x listwise KL distillation (temperature {cfg.distill_temperature})" if cfg.distill_weight else ""}
+- loss: BinaryCrossEntropyLoss (BCEWithLogits){
+        f" + {cfg.distill_weight} x listwise KL distillation (temperature {cfg.distill_temperature})"
+        if cfg.distill_weight
+        else ""
+    }
 - learning_rate: {cfg.lr}
 - per_device_train_batch_size: {cfg.batch_size if not cfg.distill_weight else f"{cfg.groups_per_batch} query groups"}
 - num_train_epochs: {cfg.epochs}

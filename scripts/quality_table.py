@@ -32,7 +32,9 @@ def main() -> None:
     parser.add_argument("queries")
     parser.add_argument("--db", required=True)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"], help="reranker backend on a CPU")
+    parser.add_argument(
+        "--backend", default="auto", choices=["auto", "onnx", "torch"], help="reranker backend on a CPU"
+    )
     args = parser.parse_args()
     store = open_or_recover(args.db, scheduled_backup=False)
     encoder, notice = load_encoder(args.device)
@@ -68,14 +70,19 @@ def main() -> None:
         "dense": "all-MiniLM-L6-v2 dense alone",
         "rrf": "BM25 + dense fused by reciprocal rank",
         "first": "first stage as shown before reranking (BM25 + dense, ordered by the calibrated prior)",
-        "default": f"default pipeline ({reranker.name if reranker else 'no reranker'}, {getattr(reranker, 'backend', '')})",
+        "default": (
+            f"default pipeline ({reranker.name if reranker else 'no reranker'}, {getattr(reranker, 'backend', '')})"
+        ),
     }
     print(f"{len(queries)} queries, {store.count()} passages, {args.queries}")
     print("| pipeline | nDCG@10 | MRR@10 | R@10 | R@50 | R@100 |")
     print("|---|---|---|---|---|---|")
     for key, name in names.items():
         m, _ = evaluate(runs[key], relevant)
-        print(f"| {name} | {m['ndcg@10']:.3f} | {m['mrr@10']:.3f} | {m['recall@10']:.3f} | {m['recall@50']:.3f} | {m['recall@100']:.3f} |")
+        print(
+            f"| {name} | {m['ndcg@10']:.3f} | {m['mrr@10']:.3f} | {m['recall@10']:.3f}"
+            f" | {m['recall@50']:.3f} | {m['recall@100']:.3f} |"
+        )
     print(f"default pipeline: {np.median(seconds) * 1000:.0f} ms/query median on this machine")
 
 

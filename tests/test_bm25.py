@@ -19,7 +19,7 @@ def test_scores_equal_rank_bm25_bit_for_bit_on_random_corpora():
             continue
         ids = [f"d{i}" for i in range(len(corpus))]
         reference = BM25Okapi(corpus)
-        index = BM25Index.build(zip(ids, corpus))
+        index = BM25Index.build(zip(ids, corpus, strict=True))
         for _ in range(15):
             query = [rng.choice(vocab) for _ in range(rng.randint(1, 5))]
             expected = reference.get_scores(query)
@@ -50,7 +50,7 @@ def test_incremental_edits_match_a_fresh_rank_bm25():
     for _ in range(30):
         query = [rng.choice(vocab) for _ in range(3)]
         slots, scores = index.score(query)
-        got = dict(zip((index._doc_ids[s] for s in slots), scores))
+        got = dict(zip((index._doc_ids[s] for s in slots), scores, strict=True))
         full = np.array([got.get(d, 0.0) for d in order])
         assert np.allclose(full, reference.get_scores(query), rtol=0, atol=1e-12)
 

@@ -25,7 +25,17 @@ def test_import_ask_json_and_export(tmp_path, capsys):
     doc.write_text("# Water\n\n" + "Boil stream water for one minute before drinking it. " * 8, encoding="utf-8")
     code, out, _ = _run(capsys, "import", str(doc), "--db", db, "--no-embed")
     assert code == 0 and "1 passage(s) added" in out
-    code, out, err = _run(capsys, "ask", "is stream water safe to drink", "--db", db, "--json", "--no-dense", "--model", str(tmp_path / "nope"))
+    code, out, err = _run(
+        capsys,
+        "ask",
+        "is stream water safe to drink",
+        "--db",
+        db,
+        "--json",
+        "--no-dense",
+        "--model",
+        str(tmp_path / "nope"),
+    )
     payload = json.loads(out)
     assert payload["reranked"] is False and payload["model"] is None
     assert payload["results"][0]["source"] == "water.md"
@@ -42,7 +52,20 @@ def test_batch_queries(tmp_path, capsys, tiny_cross_encoder):
     _run(capsys, "import", str(doc), "--db", db, "--no-embed")
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"qid": "a", "query": "tinder"}\n{"qid": "b", "query": "ferro rod"}\n', encoding="utf-8")
-    code, out, _ = _run(capsys, "ask", "--queries", str(queries), "--json", "--db", db, "--no-dense", "--model", str(tiny_cross_encoder), "--device", "cpu")
+    code, out, _ = _run(
+        capsys,
+        "ask",
+        "--queries",
+        str(queries),
+        "--json",
+        "--db",
+        db,
+        "--no-dense",
+        "--model",
+        str(tiny_cross_encoder),
+        "--device",
+        "cpu",
+    )
     lines = [json.loads(x) for x in out.splitlines()]
     assert [x["qid"] for x in lines] == ["a", "b"] and all(x["reranked"] for x in lines)
 

@@ -28,7 +28,8 @@ def test_import_folder_recursively_with_report(store, tmp_path):
     docs.mkdir(parents=True)
     (docs / "rafts.md").write_text(f"# Rafts\n\n{_words(70, 'raft')}\n", encoding="utf-8")
     (tmp_path / "docs" / "page.html").write_text(
-        f"<html><head><title>Knots</title><script>x()</script></head><body><h1>Bowline</h1><p>{_words(65, 'loop')}</p></body></html>",
+        "<html><head><title>Knots</title><script>x()</script></head>"
+        f"<body><h1>Bowline</h1><p>{_words(65, 'loop')}</p></body></html>",
         encoding="utf-8",
     )
     (tmp_path / "docs" / "notes.txt").write_text(f"{_words(61, 'note')}\n\n{_words(5, 'tail')}", encoding="utf-8")

@@ -71,7 +71,10 @@ def test_duplicates_are_skipped_on_import(store):
     dup = Passage(
         id="",
         title="x",
-        text="  BRING water to a rolling boil for at least one minute to kill germs; at altitudes above 2,000 metres boil for three minutes. Let it cool in a covered pot.",
+        text=(
+            "  BRING water to a rolling boil for at least one minute to kill germs; at altitudes above 2,000 metres"
+            " boil for three minutes. Let it cool in a covered pot."
+        ),
         origin="import",
     )
     added, skipped = store.add_passages([dup])

@@ -90,7 +90,9 @@ def test_distillation_rows_train_with_groups(tmp_path, tiny_cross_encoder):
         Pair("north", "Shadow stick.", 1.0, group="g2", teacher=0.8),
         Pair("north", "Tablets.", None, group="g2", teacher=0.2),
     ]
-    cfg = TrainConfig(base=tiny_cross_encoder, output=tmp_path / "d", device="cpu", distill_weight=1.0, epochs=1, save_fp16=True)
+    cfg = TrainConfig(
+        base=tiny_cross_encoder, output=tmp_path / "d", device="cpu", distill_weight=1.0, epochs=1, save_fp16=True
+    )
     report = train(cfg, pairs)
     assert report.steps == 1 and (tmp_path / "d" / "config.json").is_file()
 

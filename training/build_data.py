@@ -71,7 +71,7 @@ def embed(texts: list[str], cache: Path) -> np.ndarray:
     known: dict[str, np.ndarray] = {}
     if cache.exists():
         with np.load(cache) as data:
-            known = dict(zip(data["keys"].tolist(), data["vectors"]))
+            known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
     keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
     todo = [i for i, k in enumerate(keys) if k not in known]
     if todo:
@@ -79,7 +79,7 @@ def embed(texts: list[str], cache: Path) -> np.ndarray:
         for start in range(0, len(todo), 256):
             batch = todo[start : start + 256]
             vectors = encoder.encode([texts[i] for i in batch], batch_size=64)
-            for i, v in zip(batch, vectors):
+            for i, v in zip(batch, vectors, strict=True):
                 known[keys[i]] = v
             print(f"  embedded {min(start + 256, len(todo))}/{len(todo)}", file=sys.stderr)
         np.savez(cache, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
@@ -106,7 +106,7 @@ def build(args: argparse.Namespace) -> None:
     cache = Path(args.cache) if args.cache else out.parent / "embeddings-cache.npz"
     passage_vecs = embed(texts, cache)
     query_vecs = embed([q["query"] for q in queries], cache)
-    index = BM25Index.build((pid, tokenize(text)) for pid, text in zip(ids, texts))
+    index = BM25Index.build((pid, tokenize(text)) for pid, text in zip(ids, texts, strict=True))
     position = {pid: i for i, pid in enumerate(ids)}
     rng = np.random.default_rng(42)
     labelled_ids = sorted(labelled)
@@ -115,13 +115,15 @@ def build(args: argparse.Namespace) -> None:
         for pid, text, lab in pool:
             fh.write(json.dumps({"id": pid, "text": text, "labelled": lab}, ensure_ascii=False) + "\n")
     with open(out / "groups.jsonl", "w", encoding="utf-8") as fh:
-        for number, (q, qv) in enumerate(zip(queries, query_vecs)):
+        for number, (q, qv) in enumerate(zip(queries, query_vecs, strict=True)):
             positive = q["passage_id"]
             sims = passage_vecs @ qv
             dense = [ids[i] for i in np.argsort(-sims)[:DENSE_DEPTH]]
             bm25 = [pid for pid, _ in index.top(tokenize(q["query"]), BM25_DEPTH)]
             chosen = [positive] + [pid for pid in dict.fromkeys(dense + bm25) if pid != positive]
-            randoms = [pid for pid in rng.choice(labelled_ids, RANDOM_NEGATIVES + 3, replace=False) if pid not in chosen]
+            randoms = [
+                pid for pid in rng.choice(labelled_ids, RANDOM_NEGATIVES + 3, replace=False) if pid not in chosen
+            ]
             chosen += randoms[:RANDOM_NEGATIVES]
             bm25_scores = dict(index.top(tokenize(q["query"]), len(ids)))
             positive_sim = float(sims[position[positive]])
@@ -137,19 +139,42 @@ def build(args: argparse.Namespace) -> None:
                 else:
                     # unlabelled text, or a built-in passage as close as the answer (possibly another answer)
                     label = None
-                candidates.append({"id": pid, "label": label, "teacher": round(sim, 5), "bm25": round(bm25_scores.get(pid, 0.0), 4)})
-            row = {"qid": f"t{number:05d}", "query": q["query"], "split": split, "positive": positive, "candidates": candidates}
+                candidates.append(
+                    {"id": pid, "label": label, "teacher": round(sim, 5), "bm25": round(bm25_scores.get(pid, 0.0), 4)}
+                )
+            row = {
+                "qid": f"t{number:05d}",
+                "query": q["query"],
+                "split": split,
+                "positive": positive,
+                "candidates": candidates,
+            }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        offtopic = [line.strip() for line in (ROOT / "training" / "offtopic.txt").read_text().splitlines() if line.strip()]
-        for number, (query, qv) in enumerate(zip(offtopic, embed(offtopic, cache))):
+        offtopic = [
+            line.strip() for line in (ROOT / "training" / "offtopic.txt").read_text().splitlines() if line.strip()
+        ]
+        for number, (query, qv) in enumerate(zip(offtopic, embed(offtopic, cache), strict=True)):
             sims = passage_vecs @ qv
             bm25_scores = dict(index.top(tokenize(query), len(ids)))
-            chosen = list(dict.fromkeys([ids[i] for i in np.argsort(-sims)[:DENSE_DEPTH]] + list(bm25_scores)[:BM25_DEPTH]))
+            chosen = list(
+                dict.fromkeys([ids[i] for i in np.argsort(-sims)[:DENSE_DEPTH]] + list(bm25_scores)[:BM25_DEPTH])
+            )
             candidates = [
-                {"id": pid, "label": 0.0, "teacher": round(float(sims[position[pid]]), 5), "bm25": round(bm25_scores.get(pid, 0.0), 4)}
+                {
+                    "id": pid,
+                    "label": 0.0,
+                    "teacher": round(float(sims[position[pid]]), 5),
+                    "bm25": round(bm25_scores.get(pid, 0.0), 4),
+                }
                 for pid in chosen
             ]
-            row = {"qid": f"o{number:03d}", "query": query, "split": "offtopic", "positive": None, "candidates": candidates}
+            row = {
+                "qid": f"o{number:03d}",
+                "query": query,
+                "split": "offtopic",
+                "positive": None,
+                "candidates": candidates,
+            }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {out / 'passages.jsonl'} and {out / 'groups.jsonl'}", file=sys.stderr)
 
@@ -178,13 +203,18 @@ def expand(args: argparse.Namespace) -> None:
 
 def heldout(args: argparse.Namespace) -> None:
     """Write the held-out questions as an ``eval`` query file and TREC qrels (the answer passage)."""
-    groups = [json.loads(line) for line in (Path(args.folder) / "groups.jsonl").read_text(encoding="utf-8").splitlines()]
+    groups = [
+        json.loads(line) for line in (Path(args.folder) / "groups.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     groups = [g for g in groups if g["split"] == "heldout"]
     if args.sample and args.sample < len(groups):
         keep = np.random.default_rng(args.seed).choice(len(groups), args.sample, replace=False)
         groups = [groups[i] for i in sorted(keep)]
     out = Path(args.out)
-    with open(out.with_suffix(".jsonl"), "w", encoding="utf-8") as queries, open(out.with_suffix(".qrels"), "w") as qrels:
+    with (
+        open(out.with_suffix(".jsonl"), "w", encoding="utf-8") as queries,
+        open(out.with_suffix(".qrels"), "w") as qrels,
+    ):
         for g in groups:
             queries.write(json.dumps({"qid": g["qid"], "query": g["query"]}, ensure_ascii=False) + "\n")
             qrels.write(f"{g['qid']} 0 {g['positive']} 1\n")
@@ -201,7 +231,9 @@ def main() -> None:
     e = sub.add_parser("expand")
     e.add_argument("folder")
     e.add_argument("--split", default="train", choices=["train", "heldout", "offtopic"])
-    e.add_argument("--hard", type=int, metavar="N", help="only the answer and its N hardest labelled negatives, no teacher")
+    e.add_argument(
+        "--hard", type=int, metavar="N", help="only the answer and its N hardest labelled negatives, no teacher"
+    )
     h = sub.add_parser("heldout")
     h.add_argument("folder")
     h.add_argument("--out", required=True, help="path stem: writes STEM.jsonl and STEM.qrels")

@@ -60,7 +60,7 @@ def features(group: dict, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 def mrr(groups: list[dict], scores: list[np.ndarray]) -> float:
     """Reciprocal rank of the answer among the labelled candidates, cut at 10."""
     values = []
-    for group, s in zip(groups, scores):
+    for group, s in zip(groups, scores, strict=True):
         labels = np.array([np.nan if c["label"] is None else c["label"] for c in group["candidates"]])
         keep = ~np.isnan(labels)
         order = np.argsort(-s[keep], kind="stable")
@@ -103,7 +103,7 @@ def main() -> None:
     for model_dir in map(Path, args.models):
         raw = score_groups(model_dir, texts, heldout + offtopic, args.device)
         raw_h = raw[: len(heldout)]
-        feats = [features(g, r) for g, r in zip(heldout, raw_h)]
+        feats = [features(g, r) for g, r in zip(heldout, raw_h, strict=True)]
         figures = {
             "mrr@10_reranker": mrr(heldout, [f[0] for f in feats]),
             "mrr@10_cosine": mrr(heldout, [f[1] for f in feats]),
@@ -125,14 +125,17 @@ def main() -> None:
             keep = ~np.isnan(f[3])
             finals.append(final[keep])
             labels.append(f[3][keep])
-        for g, r in zip(offtopic, raw[len(heldout) :]):
+        for g, r in zip(offtopic, raw[len(heldout) :], strict=True):
             _, cos, bm25, _ = features(g, r)
             finals.append(r + wd * cos + wb * bm25)
             labels.append(np.zeros(len(r)))
         a, b = platt(np.concatenate(finals), np.concatenate(labels))
-        top_off = [float(np.max(r + wd * features(g, r)[1] + wb * features(g, r)[2])) for g, r in zip(offtopic, raw[len(heldout) :])]
+        top_off = [
+            float(np.max(r + wd * features(g, r)[1] + wb * features(g, r)[2]))
+            for g, r in zip(offtopic, raw[len(heldout) :], strict=True)
+        ]
         top_in = [float(f[0][f[3] == 1.0][0] + wd * f[1][f[3] == 1.0][0] + wb * f[2][f[3] == 1.0][0]) for f in feats]
-        conf = lambda x: 1 / (1 + np.exp(-(a * np.array(x) + b)))  # noqa: E731
+        conf = lambda x, a=a, b=b: 1 / (1 + np.exp(-(a * np.array(x) + b)))  # noqa: E731
         figures.update(
             {
                 "platt_a": a,

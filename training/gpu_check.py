@@ -25,7 +25,11 @@ def main() -> None:
     reranker = Reranker(folder, device=device)
     print(f"device={reranker.device} backend={reranker.backend} load+warm={time.perf_counter() - started:.2f}s")
     passages = [passage_input(p.title, p.text) for p in builtin_passages()]
-    queries = ["friend is shivering and confused", "is the water from this stream ok to drink", "how do i start a fire in the rain"]
+    queries = [
+        "friend is shivering and confused",
+        "is the water from this stream ok to drink",
+        "how do i start a fire in the rain",
+    ]
     for k in (10, 20, 50, 100):
         times = []
         for i in range(30 if device == "cuda" else 2):
@@ -38,8 +42,11 @@ def main() -> None:
                 torch.cuda.synchronize()
             times.append((time.perf_counter() - t0) * 1000)
         times = times[3:] if len(times) > 5 else times
-        print(f"rerank K={k:3d}: p50 {statistics.median(times):7.2f} ms  p95 {sorted(times)[int(0.95 * (len(times) - 1))]:7.2f} ms")
-    top = sorted(zip(scores, passages), key=lambda x: -x[0])[:3]
+        print(
+            f"rerank K={k:3d}: p50 {statistics.median(times):7.2f} ms"
+            f"  p95 {sorted(times)[int(0.95 * (len(times) - 1))]:7.2f} ms"
+        )
+    top = sorted(zip(scores, passages, strict=False), key=lambda x: -x[0])[:3]
     print("top for", repr(queries[-1 if k % 3 else 0]), [p[:60] for _, p in top])
 
 

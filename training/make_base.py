@@ -28,7 +28,9 @@ def main() -> None:
         shutil.rmtree(dst)
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("model.safetensors", "data_config.json", ".gitattributes"))
     weights = load_file(src / "model.safetensors")
-    save_file({k: v.half().contiguous() for k, v in weights.items()}, dst / "model.safetensors", metadata={"format": "pt"})
+    save_file(
+        {k: v.half().contiguous() for k, v in weights.items()}, dst / "model.safetensors", metadata={"format": "pt"}
+    )
     print(f"wrote {dst}")
 
 

@@ -4,7 +4,8 @@ Runs the real first stage for every question, scores the top candidates once wit
 reranker, then tries every combination offline. The candidates reranked are the ones the app
 would rerank: the first stage's best by the model's calibrated prior (``--head prior``, the
 default), or by reciprocal rank (``--head rrf``, the order before the prior existed); the depths
-swept are prefixes of that order, and the weights swept change only the final combination. Selection uses only the file given with
+swept are prefixes of that order, and the weights swept change only the final combination. \
+Selection uses only the file given with
 ``--select`` (our own held-out questions, never the shared dev set); ``--report`` files are
 scored with the chosen settings for information only.
 
@@ -95,8 +96,16 @@ def main() -> None:
     queries, relevant = relevance(args.select, args.select_qrels)
     table = sweep(collect(engine, queries, args.head), relevant)
     best = max(table, key=lambda k: (round(table[k]["ndcg@10"], 4), -k[0]))
-    print(json.dumps({"selected_on": args.select, "best": {"depth": best[0], "dense_weight": best[1], "bm25_weight": best[2]},
-                      "figures": table[best]}, indent=1))
+    print(
+        json.dumps(
+            {
+                "selected_on": args.select,
+                "best": {"depth": best[0], "dense_weight": best[1], "bm25_weight": best[2]},
+                "figures": table[best],
+            },
+            indent=1,
+        )
+    )
     own = (engine.calibration.dense_weight, engine.calibration.bm25_weight)
     for depth in DEPTHS:
         top = max((k for k in table if k[0] == depth), key=lambda k: table[k]["ndcg@10"])
