@@ -57,6 +57,12 @@ def register(
     p.add_argument("--distill-temperature", type=float, default=0.05)
     p.add_argument("--groups-per-batch", type=int, default=4, help="query groups per batch when distilling")
     p.add_argument("--save-fp16", action="store_true", help="store the weights in fp16 (half the size)")
+    p.add_argument(
+        "--inherit-calibration",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep the base folder's search calibration (fusion weights, confidence), if it has one (default: yes)",
+    )
     commands["train"] = cmd_train
 
 
@@ -102,6 +108,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         distill_temperature=args.distill_temperature,
         groups_per_batch=args.groups_per_batch,
         save_fp16=args.save_fp16,
+        inherit_calibration=args.inherit_calibration,
     )
     eval_pairs = load_pairs(args.eval_pairs) if args.eval_pairs else None
     print(f"Training on {len(pairs):,} pairs from {base} ...", file=sys.stderr)

@@ -229,6 +229,10 @@ class SearchEngine:
             for pid, tokens in change.added:
                 self.index.add(pid, tokens)
 
+    def detach(self) -> None:
+        """Stop following the store's writes (an engine made for one job, dropped after it)."""
+        self.store.unsubscribe(self._on_change)
+
     def save_index(self) -> None:
         """Persist the BM25 index so the next start does not rebuild it."""
         with self._index_lock:

@@ -278,6 +278,10 @@ class CorpusStore:
     def subscribe(self, listener: Callable[[Change], None]) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[Change], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _write(self, action: str, fn: Callable[[], Change | None]) -> Change:
         """Run ``fn`` in one transaction, bump the stamp, then tell listeners.
 

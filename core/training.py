@@ -31,6 +31,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import ModelError, TrainingError
+from .search import PIPELINE_CONFIG
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ class TrainConfig:
     distill_temperature: float = 0.05
     groups_per_batch: int = 4
     save_fp16: bool = False  # halve the folder's size (the reranker casts back to fp32 on a CPU)
+    # copy the base folder's search calibration (fusion weights, confidence scaling) into the new folder:
+    # a short fine-tune keeps the base's score scale, and without it the app falls back to plain fusion
+    inherit_calibration: bool = True
 
 
 @dataclass
@@ -139,10 +143,18 @@ def pairs_from_judgments(store) -> list[Pair]:  # noqa: ANN001 - CorpusStore
 
 def mine_hard_negatives(store, pairs: list[Pair], per_query: int = 3) -> list[Pair]:  # noqa: ANN001
     """BM25 top passages of each positive's query that are not among its positives, labelled 0."""
-    from .reranker import passage_input
     from .search import SearchEngine, SearchSettings
 
     engine = SearchEngine(store, settings=SearchSettings(bm25_depth=per_query + 20, dense_depth=0), persist_index=False)
+    try:
+        return _mine(engine, pairs, per_query)
+    finally:
+        engine.detach()
+
+
+def _mine(engine, pairs: list[Pair], per_query: int) -> list[Pair]:  # noqa: ANN001 - SearchEngine
+    from .reranker import passage_input
+
     positives: dict[str, set[str]] = defaultdict(set)
     for p in pairs:
         if p.label is not None and p.label >= 0.5:
@@ -161,6 +173,54 @@ def mine_hard_negatives(store, pairs: list[Pair], per_query: int = 3) -> list[Pa
             if count == per_query:
                 break
     return mined
+
+
+@dataclass
+class Feedback:
+    """The relevance marks collected in the app."""
+
+    helpful: int
+    not_helpful: int
+    questions: int
+
+    @property
+    def enough(self) -> bool:
+        return self.helpful > 0 and self.not_helpful > 0
+
+
+def feedback_summary(store) -> Feedback:  # noqa: ANN001 - CorpusStore
+    pairs = pairs_from_judgments(store)
+    helpful = sum(1 for p in pairs if p.label is not None and p.label >= 0.5)
+    return Feedback(helpful, len(pairs) - helpful, len({p.query for p in pairs}))
+
+
+def train_from_feedback(
+    store,  # noqa: ANN001 - CorpusStore
+    base: Path,
+    output: Path,
+    *,
+    epochs: int = 3,
+    mine_negatives: int = 0,
+    progress: Callable[[int, int, float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainReport:
+    """Fine-tune ``base`` on the app's "Helpful" / "Not helpful" marks (the user's recipe otherwise).
+
+    ``mine_negatives`` adds that many close passages per question the user did not mark as
+    helpful, labelled 0. The new folder keeps the base's search calibration (see ``TrainConfig``).
+    """
+    pairs = pairs_from_judgments(store)
+    if not any(p.label is not None and p.label >= 0.5 for p in pairs):
+        raise TrainingError("Nothing to learn from yet: mark some answers \"Helpful\" first.")
+    if mine_negatives:
+        pairs += mine_hard_negatives(store, pairs, mine_negatives)
+    if not any(p.label is not None and p.label < 0.5 for p in pairs):
+        raise TrainingError(
+            "Every mark is \"Helpful\": mark some answers \"Not helpful\" too, or let training use "
+            "close passages you did not mark, so the model learns what is not an answer."
+        )
+    cfg = TrainConfig(base=Path(base), output=Path(output), epochs=epochs, save_fp16=True)
+    return train(cfg, pairs, progress=progress, should_stop=should_stop)
 
 
 # ---------------------------------------------------------------------- training
@@ -387,11 +447,30 @@ def _save_atomically(model, cfg: TrainConfig, report: TrainReport, pairs: list[P
         model[0].model.half()
     with atomic_folder(cfg.output) as tmp:
         model.save(str(tmp))
+        calibration = inherited_calibration(cfg)
+        if calibration is not None:
+            (tmp / PIPELINE_CONFIG).write_text(json.dumps(calibration, indent=2), encoding="utf-8")
         (tmp / "README.md").write_text(model_card(cfg, report, pairs), encoding="utf-8")
         (tmp / "training_args.json").write_text(
             json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()}, indent=2),
             encoding="utf-8",
         )
+
+
+def inherited_calibration(cfg: TrainConfig) -> dict | None:
+    """The base folder's search calibration, marked as inherited, when asked for and present."""
+    source = cfg.base / PIPELINE_CONFIG
+    if not cfg.inherit_calibration or not source.is_file():
+        return None
+    try:
+        data = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TrainingError(f"Could not read the base model's calibration {source}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TrainingError(f"The base model's calibration {source} is not a JSON object.")
+    data.pop("heldout", None)  # figures measured for the base model, not this one
+    data["chosen_on"] = f"inherited from the base model {cfg.base.name}; not recalibrated for this one"
+    return data
 
 
 def _versions() -> dict[str, str]:
@@ -420,6 +499,11 @@ def model_card(cfg: TrainConfig, report: TrainReport, pairs: Iterable[Pair]) -> 
     )
     versions = "\n".join(f"- {k}: {v}" for k, v in _versions().items())
     last = report.losses[-min(50, len(report.losses)) :] if report.losses else [math.nan]
+    calibration_note = (
+        f"inherited from `{cfg.base.name}`, not recalibrated"
+        if cfg.inherit_calibration and (cfg.base / PIPELINE_CONFIG).is_file()
+        else "none (the app fuses by reciprocal rank; `training/calibrate.py` can add one)"
+    )
     return f"""---
 library_name: sentence-transformers
 pipeline_tag: text-ranking
@@ -478,6 +562,7 @@ max {max(p_words, default=0)}
 - weight_decay: {cfg.weight_decay}, max_grad_norm: {cfg.max_grad_norm}
 - steps: {report.steps:,}, device: {report.device}, time: {report.seconds:.1f} s
 - final loss (mean of last {len(last)} steps): {sum(last) / len(last):.4f}
+- search calibration (`{PIPELINE_CONFIG}`): {calibration_note}
 
 ## Evaluation
 | metric | value |

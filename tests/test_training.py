@@ -104,3 +104,50 @@ def test_bad_pair_files_are_reported_by_line(tmp_path):
     bad.write_text('{"query": "q", "passage": "p", "label": 1}\n{"query": "q", "passage": "p", "label": 3}\n')
     with pytest.raises(TrainingError, match="row 2"):
         load_pairs(bad)
+
+
+def _judge(store, marks):
+    """Store "Helpful" (1) / "Not helpful" (0) marks as the window does."""
+    for query, passage_id, label in marks:
+        store.add_judgment(query, passage_id, label)
+
+
+def test_training_on_app_feedback_keeps_the_base_calibration(tmp_path, tiny_cross_encoder, store):
+    import shutil
+
+    from core.search import PIPELINE_CONFIG, Calibration
+    from core.training import feedback_summary, train_from_feedback
+
+    base = tmp_path / "base"
+    shutil.copytree(tiny_cross_encoder, base)
+    calibration = {"fusion": {"dense_weight": 32.0, "bm25_weight": 2.0}, "calibration": {"a": 0.9, "b": -16.0},
+                   "heldout": {"mrr@10_fused": 0.86}}
+    (base / PIPELINE_CONFIG).write_text(json.dumps(calibration))
+    _judge(store, [("how long to boil water", "s-001", 1.0), ("how long to boil water", "s-006", 0.0),
+                   ("friend shivering confused", "s-003", 1.0)])
+    summary = feedback_summary(store)
+    assert (summary.helpful, summary.not_helpful, summary.questions, summary.enough) == (2, 1, 2, True)
+    steps = []
+    report = train_from_feedback(store, base, tmp_path / "mine", progress=lambda s, t, loss: steps.append((s, t)))
+    assert report.positives == 2 and report.negatives == 1 and steps[-1] == (3, 3)  # 3 pairs, batch 8, 3 epochs
+    written = json.loads((tmp_path / "mine" / PIPELINE_CONFIG).read_text())
+    assert written["fusion"] == calibration["fusion"] and "heldout" not in written
+    assert "inherited from the base model base" in written["chosen_on"]
+    assert "inherited from `base`, not recalibrated" in (tmp_path / "mine" / "README.md").read_text()
+    assert Calibration.for_model(tmp_path / "mine").dense_weight == 32.0
+
+
+def test_training_on_app_feedback_needs_both_kinds_of_marks(tmp_path, tiny_cross_encoder, store):
+    from core.errors import TrainingError
+    from core.training import train_from_feedback
+
+    with pytest.raises(TrainingError, match="mark some answers \"Helpful\" first"):
+        train_from_feedback(store, tiny_cross_encoder, tmp_path / "a")
+    _judge(store, [("how long to boil water", "s-001", 1.0)])
+    with pytest.raises(TrainingError, match="Every mark is \"Helpful\""):
+        train_from_feedback(store, tiny_cross_encoder, tmp_path / "b")
+    listeners = len(store._listeners)
+    report = train_from_feedback(store, tiny_cross_encoder, tmp_path / "c", epochs=1, mine_negatives=2)
+    assert report.negatives >= 1 and not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert len(store._listeners) == listeners  # the miner's search engine let go of the store
+    assert "none (the app fuses by reciprocal rank" in (tmp_path / "c" / "README.md").read_text()
