@@ -8,6 +8,7 @@ worker (see :mod:`app.ops`); BM25 answers as soon as the corpus is open.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self._corpus_check: Any = None
         self._last_query_shown = ""
         self._first_stage_ms = 0.0
+        self.train_dialog: Any = None  # the open "Train the reranker" dialog, if any
         self._shown_seqs: set[int] = set()
         self._closing = False
         self.theme = themes.THEMES.get(prefs.theme, themes.LIGHT)
@@ -222,6 +224,10 @@ class MainWindow(QMainWindow):
         self.check_corpus_action = self._action(corpus, "Check corpus…", self.check_corpus)
         self.check_corpus_action.setEnabled(False)  # enabled once core.safety is found to provide a check
         self.check_corpus_action.setToolTip("Needs core.safety's corpus check (not in this build).")
+        self.train_action = self._action(corpus, "Train the reranker on your marks…", self.open_training)
+        self.train_action.setEnabled(
+            self.services.train_from_feedback is not None and self.services.feedback_summary is not None
+        )
         corpus.addSeparator()
         self._action(corpus, "Settings…", self.open_settings, shortcuts.SETTINGS)
 
@@ -708,6 +714,44 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
         dialog.finished.connect(lambda _: dialog.deleteLater())
         dialog.open()
+
+    def open_training(self) -> None:
+        from core import paths
+
+        from .train_dialog import TrainDialog, default_output_folder
+
+        train, summary, store = self.services.train_from_feedback, self.services.feedback_summary, self.store
+        if train is None or summary is None or store is None:
+            return
+        dialog = TrainDialog(
+            self.ops,
+            store,
+            self._current_model_folder(),
+            default_output_folder(paths.data_dir() / "models"),
+            train,
+            summary,
+            parent=self,
+        )
+        dialog.use_model.connect(self.use_trained_model)
+        dialog.finished.connect(lambda _: dialog.deleteLater())
+        self.train_dialog = dialog
+        dialog.open()
+
+    def _current_model_folder(self) -> Path | None:
+        """The folder of the reranker in use, else the configured or shipped one."""
+        folder = getattr(self.models.reranker, "folder", None)
+        if folder:
+            return Path(folder)
+        if self.prefs.reranker_folder:
+            return Path(self.prefs.reranker_folder)
+        from core.loading import default_model_dir
+
+        return default_model_dir()
+
+    def use_trained_model(self, folder: str) -> None:
+        """Search with a model just trained in the app: remembered, then loaded in the background."""
+        self.prefs.reranker_folder = folder
+        self.models.load_reranker(folder, self.prefs.device)
 
     def _settings_accepted(self, dialog: Any) -> None:
         changes = dialog.save()

@@ -14,7 +14,8 @@ Lanes (each a thread pool with its own width):
 * ``first``: first-stage retrieval alone, so fast results never wait behind a rerank;
 * ``models``: loading the cross-encoder and the embedding model;
 * ``embed``: computing missing embeddings (long, cancellable);
-* ``read``: short reads (a passage, the corpus table, an export), two at a time.
+* ``read``: short reads (a passage, the corpus table, an export), two at a time;
+* ``train``: training a reranker on the user's marks (long, cancellable).
 
 A job that raises delivers the exception to ``on_error``; without one, the
 :attr:`Ops.unhandled` signal carries it to whoever shows error dialogs. Nothing is
@@ -33,7 +34,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-LANE_WIDTH = {"db": 1, "search": 1, "first": 1, "models": 1, "embed": 1, "read": 2}
+LANE_WIDTH = {"db": 1, "search": 1, "first": 1, "models": 1, "embed": 1, "read": 2, "train": 1}
 
 
 class JobCancelled(Exception):

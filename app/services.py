@@ -31,6 +31,8 @@ class Services:
     load_encoder: LoadEncoder | None = None
     embed_missing: EmbedMissing | None = None
     find_corpus_check: Callable[[], Callable[[Any], Any] | None] | None = None  # the "Check corpus" function, if any
+    train_from_feedback: Callable[..., Any] | None = None  # (store, base, output, **options) -> report
+    feedback_summary: Callable[[Any], Any] | None = None  # store -> counts of the user's marks
 
 
 def _open_engine(db: str | Path | None, recovery: str = "none") -> SearchEngine:
@@ -63,6 +65,18 @@ def _embed_missing(store: Any, encoder: Any, **kwargs: Any) -> int:
     return embed_missing(store, encoder, **kwargs)
 
 
+def _train_from_feedback(store: Any, base: Path, output: Path, **options: Any) -> Any:
+    from core.training import train_from_feedback
+
+    return train_from_feedback(store, base, output, **options)
+
+
+def _feedback_summary(store: Any) -> Any:
+    from core.training import feedback_summary
+
+    return feedback_summary(store)
+
+
 def corpus_checker() -> Callable[[Any], Any] | None:
     """``core.safety.check_corpus`` with repair (it backs up first), for the "Check corpus" menu item."""
     try:
@@ -79,4 +93,6 @@ def default_services(db: str | Path | None = None) -> Services:
         load_encoder=_load_encoder,
         embed_missing=_embed_missing,
         find_corpus_check=corpus_checker,
+        train_from_feedback=_train_from_feedback,
+        feedback_summary=_feedback_summary,
     )

@@ -2,9 +2,10 @@
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/take_screenshots.py [--model DIR]
 
-Writes docs/main-window.png, docs/detail-pane.png, docs/night-mode.png and
-docs/corpus-dialog.png. The corpus is a fresh copy of the built-in one in a
-temporary data folder, so the user's own corpus and settings are never touched.
+Writes docs/main-window.png, docs/detail-pane.png, docs/night-mode.png,
+docs/corpus-dialog.png and docs/train-dialog.png (it trains a model on two marks).
+The corpus is a fresh copy of the built-in one in a temporary data folder, so the
+user's own corpus, models and settings are never touched.
 """
 
 from __future__ import annotations
@@ -98,6 +99,19 @@ def main() -> int:
     settle(app)
     dialog.grab().save(str(out / "corpus-dialog.png"))
     dialog.hide()
+
+    window.open_result(window.model.index(2, 0))  # a second mark, so there is something to learn from
+    window.detail.not_helpful_button.click()
+    wait_until(app, lambda: "Saved" in window.detail.feedback_note.text())
+    window.open_training()
+    trainer = window.train_dialog
+    wait_until(app, lambda: trainer.summary is not None)
+    trainer.train_button.click()
+    wait_until(app, lambda: trainer.report is not None or trainer.job is None and trainer.status_label.text() != "")
+    settle(app)
+    trainer.grab().save(str(out / "train-dialog.png"))
+    print("training dialog:", trainer.status_label.text())
+    trainer.reject()
 
     window.close()
     print("wrote", ", ".join(sorted(p.name for p in out.glob("*.png"))))

@@ -34,7 +34,7 @@ def make_window(qtbot: Any, gui_app: Any, store: Any, prefs_path: Path) -> Calla
     from app import themes
     from app.main_window import MainWindow
     from app.preferences import Preferences
-    from app.services import Services
+    from app.services import Services, _feedback_summary, _train_from_feedback
     from core.dense import embed_missing
     from core.search import SearchEngine
 
@@ -56,6 +56,8 @@ def make_window(qtbot: Any, gui_app: Any, store: Any, prefs_path: Path) -> Calla
             load_encoder=(lambda device: (encoder, "")) if encoder is not None else None,
             embed_missing=embed_missing,
             find_corpus_check=find_corpus_check,
+            train_from_feedback=_train_from_feedback,
+            feedback_summary=_feedback_summary,
         )
         themes.apply(gui_app, prefs.theme, prefs.font_size)
         window = MainWindow(services, prefs, debounce_ms=40)
