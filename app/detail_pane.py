@@ -225,7 +225,8 @@ class DetailPane(QWidget):
             enabled = self.hit is not None
         else:
             self.feedback_note.setText(
-                "Saved: helpful. Thank you." if label >= 0.5 else "Saved: not helpful. Thank you."
+                ("Saved: helpful." if label >= 0.5 else "Saved: not helpful.")
+                + " Corpus ▸ Train the reranker on your marks learns from them."
             )
             enabled = False
         self.helpful_button.setEnabled(enabled)
