@@ -111,6 +111,7 @@ class DetailPane(QWidget):
         self.not_helpful_button.setToolTip("This passage does not answer the question (Alt+N)")
         self.feedback_note = QLabel()
         self.feedback_note.setObjectName("feedbackNote")
+        self.feedback_note.setToolTip("Your marks train your own reranker: Corpus ▸ Train the reranker on your marks")
         self.feedback_note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
         buttons = QHBoxLayout()
@@ -225,8 +226,7 @@ class DetailPane(QWidget):
             enabled = self.hit is not None
         else:
             self.feedback_note.setText(
-                ("Saved: helpful." if label >= 0.5 else "Saved: not helpful.")
-                + " Corpus ▸ Train the reranker on your marks learns from them."
+                "Saved: helpful. Thank you." if label >= 0.5 else "Saved: not helpful. Thank you."
             )
             enabled = False
         self.helpful_button.setEnabled(enabled)
