@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.train_dialog: Any = None  # the open "Train the reranker" dialog, if any
         self._shown_seqs: set[int] = set()
         self._closing = False
+        self._checking_writers = False
         self.theme = themes.THEMES.get(prefs.theme, themes.LIGHT)
 
         self.setWindowTitle("Survival Search")
@@ -295,6 +296,9 @@ class MainWindow(QMainWindow):
         self.models.attach(engine)
         self._refresh_corpus_info()
         self.engine_ready.emit()
+        app = QApplication.instance()
+        if app is not None:  # coming back from another program: it may have changed the corpus
+            app.applicationStateChanged.connect(self._application_state_changed)
         if self._pending_search or self.search_box.text().strip():
             self._pending_search = False
             self.search_now(commit=False)
@@ -696,6 +700,37 @@ class MainWindow(QMainWindow):
         self._corpus_dialog.show()
         self._corpus_dialog.raise_()
         self._corpus_dialog.activateWindow()
+
+    def _application_state_changed(self, state: Qt.ApplicationState) -> None:
+        if state == Qt.ApplicationState.ApplicationActive:
+            self.check_other_writers()
+
+    def check_other_writers(self) -> None:
+        """Catch up with another program's writes (a second window, a command-line import) and show them."""
+        engine = self.engine
+        if engine is None or self._closing or self._checking_writers:
+            return
+        self._checking_writers = True
+
+        def done(changed: bool) -> None:
+            self._checking_writers = False
+            if changed and not self._closing:
+                self.statusBar().showMessage("The corpus was changed by another program: its changes are shown.", 5000)
+                self._on_corpus_changed([])
+                if self._corpus_dialog is not None and self._corpus_dialog.isVisible():
+                    self._corpus_dialog.reload()  # keeps the selection and any unsaved edit
+
+        def failed(exc: BaseException) -> None:
+            self._checking_writers = False
+            log.warning("could not check the corpus for other programs' changes: %s", exc)
+
+        self.ops.run(
+            engine.follow_other_writers,
+            lane="search",
+            name="look for other programs' changes",
+            on_done=done,
+            on_error=failed,
+        )
 
     def _on_corpus_changed(self, _ids: list[str]) -> None:
         """A passage was added, edited, deleted or imported: it is searchable now; embed it."""

@@ -194,19 +194,25 @@ class SearchEngine:
         self._save_index(index, stamp)
         return index
 
-    def _follow_other_writers(self) -> None:
+    def follow_other_writers(self) -> bool:
+        """Catch up now with another program's writes (the next search would); True if there were any."""
+        with self._index_lock:
+            return self._follow_other_writers()
+
+    def _follow_other_writers(self) -> bool:
         """Rebuild the BM25 index if another program (a second window, ``survival-search import``) wrote.
 
         This process's own writes arrive through ``_on_change``; a stamp that moved without one of them
         means someone else changed the corpus. Costs one read of the stamp per search.
         """
         if self.store.stamp == self._index_stamp:
-            return
+            return False
         started = time.perf_counter()
         self.index = self._open_index()
         log.info(
             "the corpus was changed by another program; search index renewed in %.2f s", time.perf_counter() - started
         )
+        return True
 
     def _save_index(self, index: BM25Index, stamp: str) -> None:
         if self._index_path is None:

@@ -247,3 +247,23 @@ def test_new_passages_are_embedded_in_the_background_while_search_works(qtbot, m
     assert not store.passages_missing_embeddings(EMBEDDING_MODEL)
     result = search(qtbot, window, "taut ridgeline tarp")
     assert result.hits[0].title == "Tarp ridgeline" and result.hits[0].dense_rank is not None
+
+
+def test_another_programs_import_shows_when_the_app_is_active_again(qtbot, make_window, store):
+    """`survival-search import` or a second window adds a passage: count, results and table catch up."""
+    from core.store import CorpusStore
+
+    window = make_window()
+    dialog = open_editor(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.count_label.text() == "8 passages")
+    other = CorpusStore(store.path, create_from_builtin=False)
+    try:
+        added = other.add_passage("Quinzhee", "Pile snow into a mound, let it sinter, then hollow it out.")
+    finally:
+        other.close()
+    window._application_state_changed(Qt.ApplicationState.ApplicationActive)  # back from the other program
+    qtbot.waitUntil(lambda: window.count_label.text() == "9 passages")
+    qtbot.waitUntil(lambda: dialog.count_label.text() == "9 passages")
+    assert "changed by another program" in window.statusBar().currentMessage()
+    result = search(qtbot, window, "quinzhee sinter")
+    assert result.hits[0].id == added.id
