@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self._shown_seqs: set[int] = set()
         self._closing = False
         self._checking_writers = False
+        self._other_writes_shown = 0  # the engine's count of other programs' writes already shown
         self.theme = themes.THEMES.get(prefs.theme, themes.LIGHT)
 
         self.setWindowTitle("Survival Search")
@@ -712,8 +713,11 @@ class MainWindow(QMainWindow):
             return
         self._checking_writers = True
 
-        def done(changed: bool) -> None:
+        def done(_caught_up_now: bool) -> None:
             self._checking_writers = False
+            # also counts catch-ups an earlier search made (it renews the index but refreshes nothing here)
+            changed = engine.other_writes_seen != self._other_writes_shown
+            self._other_writes_shown = engine.other_writes_seen
             if changed and not self._closing:
                 self.statusBar().showMessage("The corpus was changed by another program: its changes are shown.", 5000)
                 self._on_corpus_changed([])
@@ -768,9 +772,14 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         dialog.use_model.connect(self.use_trained_model)
-        dialog.finished.connect(lambda _: dialog.deleteLater())
+        dialog.finished.connect(lambda _: self._training_closed(dialog))
         self.train_dialog = dialog
         dialog.open()
+
+    def _training_closed(self, dialog: Any) -> None:
+        if self.train_dialog is dialog:
+            self.train_dialog = None
+        dialog.deleteLater()
 
     def _current_model_folder(self) -> Path | None:
         """The folder of the reranker in use, else the configured or shipped one."""
@@ -860,6 +869,11 @@ class MainWindow(QMainWindow):
         dialog = self._corpus_dialog
         if dialog is not None and dialog.isVisible() and not dialog.close():
             event.ignore()
+            return
+        trainer = self.train_dialog
+        if trainer is not None and trainer.isVisible() and not trainer.close():
+            event.ignore()  # training stops at the end of its step, then its dialog closes; close again then
+            self.statusBar().showMessage("Stopping the training first…", 5000)
             return
         self._closing = True
         self.prefs.set_window_state("geometry", self.saveGeometry())

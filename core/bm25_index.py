@@ -25,6 +25,7 @@ rank_bm25 adds them.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import zipfile
 from collections import Counter
@@ -514,7 +515,7 @@ class BM25Index:
         """Write the compacted index to ``path`` atomically, tagged with the corpus ``stamp``."""
         with self._lock:
             self.compact()
-            tmp = path.with_name(path.name + ".tmp")
+            tmp = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")  # two windows may save
             terms = sorted(self._term_ids, key=self._term_ids.__getitem__)
             with open(tmp, "wb") as fh:
                 np.savez(

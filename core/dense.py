@@ -117,7 +117,8 @@ class DenseIndex:
 
     def refresh(self) -> None:
         stamp = self.store.stamp
-        if stamp != self._stamp:
+        if stamp != self._stamp and not self.store.written_here(self._stamp, stamp):
+            # not loaded yet, or another program wrote (this process's writes arrive through apply)
             self.ids, matrix = self.store.embeddings(self.model)
             self.matrix = matrix if len(self.ids) else np.zeros((0, 384), dtype=np.float32)
             self._row = {pid: i for i, pid in enumerate(self.ids)}
@@ -126,9 +127,16 @@ class DenseIndex:
     def apply(self, change: Change) -> None:
         """Follow one of this process's writes: drop the vectors it made stale, read the ones it saved."""
         if self._stamp is None or change.stamp_before != self._stamp:
-            self._stamp = None  # not loaded yet, or another writer came first: reload on the next search
+            return  # not loaded yet, reloaded since (holds this change), or another program wrote first (refresh)
+        try:
+            self._apply(change)
+        except Exception:  # a failed read must not leave the index looking current
+            log.exception("could not follow a change of the stored vectors; reloading them at the next search")
+            self._stamp = None
             return
         self._stamp = change.stamp_after
+
+    def _apply(self, change: Change) -> None:
         changed = [pid for pid, _ in change.added] + [pid for pid, *_ in change.updated]
         stale = set(changed) | {pid for pid, _ in change.removed}
         fresh = changed + (change.embedded if change.embedded_model == self.model else [])

@@ -168,6 +168,7 @@ class SearchEngine:
         self.set_reranker(reranker, reranker_notice)
         self._index_path = store.path.with_name(store.path.name + ".bm25.npz") if persist_index else None
         self._index_stamp = ""  # the corpus stamp the BM25 index reflects
+        self.other_writes_seen = 0  # times the index caught up with another program's writes
         self.index = self._open_index()
         store.subscribe(self._on_change)
         self._ms_per_candidate: float | None = None
@@ -205,10 +206,16 @@ class SearchEngine:
         This process's own writes arrive through ``_on_change``; a stamp that moved without one of them
         means someone else changed the corpus. Costs one read of the stamp per search.
         """
-        if self.store.stamp == self._index_stamp:
-            return False
+        current = self.store.stamp
+        if current == self._index_stamp or self.store.written_here(self._index_stamp, current):
+            return False  # up to date, or only this process wrote: its changes are on their way to _on_change
         started = time.perf_counter()
         self.index = self._open_index()
+        if self.store.stamp != self._index_stamp:
+            # a write landed during the rebuild, which may or may not hold it: its change must not be applied
+            # on top (that would count it twice), so rebuild once more at the next search instead
+            self._index_stamp = ""
+        self.other_writes_seen += 1
         log.info(
             "the corpus was changed by another program; search index renewed in %.2f s", time.perf_counter() - started
         )
@@ -226,8 +233,11 @@ class SearchEngine:
         # the store's listener runs on the thread that wrote; a search may be reading the index on another
         with self._index_lock:
             self.dense.apply(change)
-            if change.stamp_before == self._index_stamp:
-                self._index_stamp = change.stamp_after  # else another writer came first: the next search rebuilds
+            if change.stamp_before != self._index_stamp:
+                # the index was rebuilt since (it holds this change already) or another program wrote first
+                # (the next search rebuilds): applying it now could count it twice
+                return
+            self._index_stamp = change.stamp_after
             for pid, tokens in change.removed:
                 self.index.remove(pid, tokens)
             for pid, tokens, old in change.updated:
@@ -324,8 +334,8 @@ class SearchEngine:
         s = self.settings
         if s.candidates:
             count = s.candidates
-        elif self.calibration.weighs_first_stage:
-            count = PRIOR_DEPTH
+        elif self.calibration.weighs_first_stage and self.encoder is not None and len(self.dense):
+            count = PRIOR_DEPTH  # the prior needs the cosines: without them it is BM25's order alone
         else:
             count = RRF_DEPTH_CUDA if self.reranker is not None and self.reranker.device == "cuda" else RRF_DEPTH_CPU
         if s.rerank_budget_ms and self._ms_per_candidate:

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x53535243  # "SSRC": marks the file as a Survival Search corpus
+OWN_WRITES_KEPT = 256  # recent writes remembered, so listeners can tell them from other programs' writes
 MAX_TITLE_CHARS = 500
 MAX_TEXT_CHARS = 200_000
 BUSY_TIMEOUT_S = 5.0  # how long a write waits for another instance's write before saying the corpus is in use
@@ -158,6 +159,7 @@ class CorpusStore:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Change], None]] = []
+        self._own_writes: dict[str, str] = {}  # stamp before -> stamp after, for writes made through this object
         is_new = not self.path.exists() or self.path.stat().st_size == 0
         if is_new:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -278,6 +280,25 @@ class CorpusStore:
     def subscribe(self, listener: Callable[[Change], None]) -> None:
         self._listeners.append(listener)
 
+    def written_here(self, since: str | None, now: str) -> bool:
+        """True if every write from stamp ``since`` to stamp ``now`` was made through this store object.
+
+        Such writes reach this store's listeners (perhaps a moment later, from the writing thread); any
+        other way from ``since`` to ``now`` means another program (or connection) wrote in between.
+        """
+        if not since:
+            return False
+        with self._lock:
+            stamp = since
+            for _ in range(OWN_WRITES_KEPT):
+                if stamp == now:
+                    return True
+                next_stamp = self._own_writes.get(stamp)
+                if next_stamp is None:
+                    return False
+                stamp = next_stamp
+            return stamp == now
+
     def unsubscribe(self, listener: Callable[[Change], None]) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
@@ -297,6 +318,9 @@ class CorpusStore:
                     self._set_meta("stamp", change.stamp_after)
             except sqlite3.Error as exc:
                 raise self._classify(exc, action) from exc
+            self._own_writes[change.stamp_before] = change.stamp_after  # before any listener hears of it
+            while len(self._own_writes) > OWN_WRITES_KEPT:
+                self._own_writes.pop(next(iter(self._own_writes)))
         for listener in list(self._listeners):
             listener(change)
         return change

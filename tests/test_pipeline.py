@@ -214,3 +214,43 @@ def test_stored_vectors_follow_own_writes_without_reloading_all_of_them(store, m
     same_as_a_fresh_load()
     assert len(full_loads) == 2 and "s-003" not in engine.dense.ids
     other.close()
+
+
+def test_a_search_racing_an_own_write_neither_rebuilds_nor_counts_it_twice(store):
+    """A search that reads the new stamp before this write's listener ran must leave the change to it."""
+    import numpy as np
+
+    from core.bm25_index import BM25Index
+    from core.tokenizer import tokenize
+
+    engine = SearchEngine(store, persist_index=False)
+    store._listeners.insert(0, lambda change: engine.follow_other_writers())  # the search gets there first
+    store.update_passage("s-001", text="Bring snow water to a rolling boil; snow alone is not safe to drink.")
+    added = store.add_passage("Quinzhee", "Pile snow into a mound, let it sinter, then hollow it out.")
+    store.delete_passages(["s-002"])
+    assert engine.other_writes_seen == 0  # only this process wrote: no rebuild
+    fresh = BM25Index.build_from_strings(store.iter_token_strings())
+    for query in ["snow water boil", "quinzhee mound", "tablets", "hypothermia shivering"]:
+        tokens = tokenize(query)
+        mine = dict(zip(*engine.index.score(tokens), strict=True))
+        theirs = dict(zip(*fresh.score(tokens), strict=True))
+        ids = {engine.index._doc_ids[s]: v for s, v in mine.items()}
+        assert sorted(ids) == sorted(fresh._doc_ids[s] for s in theirs)
+        assert np.allclose([ids[fresh._doc_ids[s]] for s in theirs], list(theirs.values()), rtol=0, atol=1e-12)
+    assert engine.search("quinzhee").hits[0].id == added.id
+
+
+def test_the_short_rerank_depth_needs_the_cosines_the_prior_is_made_of(store):
+    from core.dense import embed_missing
+    from core.search import PRIOR_DEPTH, RRF_DEPTH_CPU, Calibration
+    from tests.gui_fakes import FakeEncoder
+
+    engine = SearchEngine(store, persist_index=False)
+    engine.calibration = Calibration(dense_weight=32.0, bm25_weight=2.0)
+    assert engine.rerank_count() == RRF_DEPTH_CPU  # no embedding model: the prior would be BM25's order alone
+    engine.set_encoder(FakeEncoder())
+    engine.search("water", rerank=False)
+    assert engine.rerank_count() == RRF_DEPTH_CPU  # a model, but no stored vectors yet
+    embed_missing(store, engine.encoder)
+    engine.search("water", rerank=False)
+    assert engine.rerank_count() == PRIOR_DEPTH
