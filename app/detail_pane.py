@@ -31,6 +31,13 @@ if TYPE_CHECKING:
     from core.records import SearchHit
 
 
+CARE_NOTE = (
+    "First aid: if someone is badly hurt or ill, call for help first if you can (112, 911 or your local "
+    "emergency number; a text or satellite messenger if there is no signal). This passage is no "
+    "substitute for trained care."
+)
+
+
 def passage_html(text: str, terms: frozenset[str], theme: Theme) -> str:
     """The passage as paragraphs of HTML with the query's words highlighted."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
@@ -109,6 +116,11 @@ class DetailPane(QWidget):
         self.helpful_button.setToolTip("This passage answers the question (Alt+L); saved to train the reranker")
         self.not_helpful_button = QPushButton("✗ &Not helpful")
         self.not_helpful_button.setToolTip("This passage does not answer the question (Alt+N)")
+        self.care_note = QLabel(CARE_NOTE)
+        self.care_note.setObjectName("banner")
+        self.care_note.setProperty("kind", "info")
+        self.care_note.setWordWrap(True)
+        self.care_note.setVisible(False)
         self.feedback_note = QLabel()
         self.feedback_note.setObjectName("feedbackNote")
         self.feedback_note.setToolTip("Your marks train your own reranker: Corpus ▸ Train the reranker on your marks")
@@ -124,6 +136,7 @@ class DetailPane(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title_label)
         layout.addWidget(self.meta_label)
+        layout.addWidget(self.care_note)
         layout.addWidget(self.body, 1)
         layout.addLayout(buttons)
 
@@ -151,6 +164,7 @@ class DetailPane(QWidget):
         if hit.topics:
             meta.append("Topics: " + ", ".join(t.replace("-", " ") for t in hit.topics))
         self.meta_label.setText("   ·   ".join(meta) + "\n" + match_line(hit))
+        self.care_note.setVisible("first-aid" in (hit.topics or []))
         scroll = self.body.verticalScrollBar().value() if same else 0
         self._render()
         self.body.verticalScrollBar().setValue(scroll)

@@ -266,3 +266,14 @@ def test_a_new_question_shows_its_first_results_while_the_last_one_is_still_rera
     with qtbot.waitSignal(window.results_shown, timeout=10000, check_params_cb=lambda r, final: final):
         pass
     assert window.model.query == "snake bite" and window.model.reranked
+
+
+def test_a_first_aid_passage_reminds_to_call_for_help_and_others_do_not(qtbot, make_window):
+    window = make_window()
+    type_question(qtbot, window, "shivering or boiling water")
+    first_aid = next(r for r in range(window.model.rowCount()) if "first-aid" in window.model.hit(r).topics)
+    window.open_result(window.model.index(first_aid, 0))
+    assert window.detail.care_note.isVisible() and "emergency number" in window.detail.care_note.text()
+    other = next(r for r in range(window.model.rowCount()) if "first-aid" not in window.model.hit(r).topics)
+    window.open_result(window.model.index(other, 0))
+    assert not window.detail.care_note.isVisible()
