@@ -57,6 +57,8 @@ ANSWERS: dict[str, list[str]] = {
     "bear came into camp at night": ["animal-017", "animal-015", "env-095"],
     "very hot headache and stopped sweating": ["heat-002"],
     "how to tie a tarp between two trees": ["ftk-135", "ftk-136", "shelter-008"],
+    "car broke down in the desert should we walk out": ["eds-009", "dst-003", "kit-015"],
+    "baby is hot and hasnt had a wet diaper all afternoon": ["hti-013", "med-162", "env-042"],
 }
 
 
