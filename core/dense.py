@@ -142,21 +142,20 @@ class DenseIndex:
         fresh = changed + (change.embedded if change.embedded_model == self.model else [])
         if not stale and not fresh:
             return  # a bookmark, a judgment, a setting: nothing to do
-        if stale & self._row.keys():
-            keep = [i for i, pid in enumerate(self.ids) if pid not in stale]
-            self.ids = [self.ids[i] for i in keep]
-            self.matrix = self.matrix[keep]
+        self._drop(stale)
         if fresh:
             ids, matrix = self.store.embeddings_of(self.model, fresh)
             if ids:
-                present = set(ids)
-                if present & set(self.ids):  # re-embedded: replace the old rows
-                    keep = [i for i, pid in enumerate(self.ids) if pid not in present]
-                    self.ids = [self.ids[i] for i in keep]
-                    self.matrix = self.matrix[keep]
+                self._drop(set(ids))  # re-embedded: the new rows replace the old
                 self.ids = self.ids + ids
                 self.matrix = np.vstack([self.matrix.reshape(-1, matrix.shape[1]), matrix])
         self._row = {pid: i for i, pid in enumerate(self.ids)}
+
+    def _drop(self, ids: set[str]) -> None:
+        if not ids.isdisjoint(self.ids):
+            keep = [i for i, pid in enumerate(self.ids) if pid not in ids]
+            self.ids = [self.ids[i] for i in keep]
+            self.matrix = self.matrix[keep]
 
     def __len__(self) -> int:
         return len(self.ids)

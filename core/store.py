@@ -90,10 +90,6 @@ class Change:
     embedded: list[str] = field(default_factory=list)  # passages whose vector (of ``embedded_model``) was saved
     embedded_model: str = ""
 
-    @property
-    def touches_text(self) -> bool:
-        return bool(self.added or self.removed or self.updated)
-
 
 class DeletedPassages(list):
     """The passages one delete removed, with what hung on them, so that undo brings back all of it.
@@ -286,18 +282,13 @@ class CorpusStore:
         Such writes reach this store's listeners (perhaps a moment later, from the writing thread); any
         other way from ``since`` to ``now`` means another program (or connection) wrote in between.
         """
-        if not since:
-            return False
+        stamp: str | None = since or None
         with self._lock:
-            stamp = since
-            for _ in range(OWN_WRITES_KEPT):
-                if stamp == now:
-                    return True
-                next_stamp = self._own_writes.get(stamp)
-                if next_stamp is None:
-                    return False
-                stamp = next_stamp
-            return stamp == now
+            for _ in range(OWN_WRITES_KEPT + 1):
+                if stamp is None or stamp == now:
+                    return stamp == now
+                stamp = self._own_writes.get(stamp)
+        return False
 
     def unsubscribe(self, listener: Callable[[Change], None]) -> None:
         if listener in self._listeners:
@@ -638,11 +629,7 @@ class CorpusStore:
                 " WHERE e.model = ? AND e.content_hash = p.content_hash ORDER BY p.rowid",
                 [model],
             ).fetchall()
-        if not rows:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        ids = [r[0] for r in rows]
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
-        return ids, matrix.astype(np.float32)
+        return _vectors(rows)
 
     def passages_missing_embeddings(self, model: str, limit: int | None = None) -> list[tuple[str, str, str]]:
         """``(id, title, text)`` of passages with no current vector for ``model``."""
@@ -668,10 +655,7 @@ class CorpusStore:
                     f" WHERE e.model = ? AND e.content_hash = p.content_hash AND e.passage_id IN ({marks})",
                     [model, *chunk],
                 ).fetchall()
-        if not found:
-            return [], np.zeros((0, 0), dtype=np.float32)
-        matrix = np.frombuffer(b"".join(r[1] for r in found), dtype=np.float16).reshape(len(found), -1)
-        return [r[0] for r in found], matrix.astype(np.float32)
+        return _vectors(found)
 
     def save_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         def run() -> Change:
@@ -692,6 +676,14 @@ class CorpusStore:
     def content_hashes(self) -> dict[str, str]:
         with self._lock:
             return dict(self.db.execute("SELECT id, content_hash FROM passages").fetchall())
+
+
+def _vectors(rows: Sequence[tuple[str, bytes]]) -> tuple[list[str], np.ndarray]:
+    """``(passage_id, fp16 vector bytes)`` rows as (ids, float32 matrix)."""
+    if not rows:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
+    return [r[0] for r in rows], matrix.astype(np.float32)
 
 
 def classify_sqlite_error(exc: sqlite3.Error, path: Path, action: str = "read") -> CorpusError:

@@ -457,10 +457,14 @@ def _save_atomically(model, cfg: TrainConfig, report: TrainReport, pairs: list[P
         )
 
 
+def _inherits_calibration(cfg: TrainConfig) -> bool:
+    return cfg.inherit_calibration and (cfg.base / PIPELINE_CONFIG).is_file()
+
+
 def inherited_calibration(cfg: TrainConfig) -> dict | None:
     """The base folder's search calibration, marked as inherited, when asked for and present."""
     source = cfg.base / PIPELINE_CONFIG
-    if not cfg.inherit_calibration or not source.is_file():
+    if not _inherits_calibration(cfg):
         return None
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
@@ -501,7 +505,7 @@ def model_card(cfg: TrainConfig, report: TrainReport, pairs: Iterable[Pair]) -> 
     last = report.losses[-min(50, len(report.losses)) :] if report.losses else [math.nan]
     calibration_note = (
         f"inherited from `{cfg.base.name}`, not recalibrated"
-        if cfg.inherit_calibration and (cfg.base / PIPELINE_CONFIG).is_file()
+        if _inherits_calibration(cfg)
         else "none (the app fuses by reciprocal rank; `training/calibrate.py` can add one)"
     )
     return f"""---

@@ -75,6 +75,14 @@ def test_build_from_lists_strings_and_adds_give_the_same_index(chunk):
     assert from_strings.build_from_strings([("x", "  a   b a ")]).top(["a"], 1)[0][0] == "x"  # irregular spaces
 
 
+def _built_then_added(corpus: dict[str, list[str]], built: int) -> BM25Index:
+    """An index built from the first ``built`` documents, the rest added one by one (the live segment)."""
+    index = BM25Index.build(list(corpus.items())[:built])
+    for doc_id, doc in list(corpus.items())[built:]:
+        index.add(doc_id, doc)
+    return index
+
+
 def _stages(index: BM25Index, tmp_path) -> Iterator[tuple[str, BM25Index]]:  # noqa: ANN001
     """The same index as edited, then compacted, then saved and loaded again."""
     yield "live", index
@@ -112,9 +120,7 @@ def test_edits_match_a_fresh_rank_bm25_before_and_after_compaction(tmp_path):
     rng = random.Random(9)
     vocab = [f"w{i}" for i in range(70)]
     corpus = {f"d{i}": doc for i, doc in enumerate(_corpus(rng, 180, vocab))}
-    index = BM25Index.build(list(corpus.items())[:120])
-    for doc_id, doc in list(corpus.items())[120:]:
-        index.add(doc_id, doc)
+    index = _built_then_added(corpus, 120)
     for doc_id in list(corpus)[::7]:
         tokens = corpus.pop(doc_id)
         assert index.remove(doc_id, tokens if doc_id != "d14" else None)  # d14: found without its tokens
@@ -164,9 +170,7 @@ def test_scores_of_given_documents_equal_the_full_scoring_bit_for_bit(tmp_path, 
     rng = random.Random(4)
     vocab = [f"w{i}" for i in range(50)]
     corpus = {f"d{i}": doc for i, doc in enumerate(_corpus(rng, 120, vocab))}
-    index = BM25Index.build(list(corpus.items())[:80])
-    for doc_id, doc in list(corpus.items())[80:]:
-        index.add(doc_id, doc)
+    index = _built_then_added(corpus, 80)
     for doc_id in ("d3", "d90"):
         index.remove(doc_id, corpus.pop(doc_id))
     index.add("d5", ["w1", "w1", "w2"], old_tokens=corpus["d5"])
