@@ -12,7 +12,6 @@ them for that, without running their constructors), so ``SearchEngine`` and
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -26,6 +25,7 @@ from .dense import EMBEDDING_MODEL, DenseEncoder, bi_encoder_folder
 from .errors import ModelError
 from .model_folder import inspect_cross_encoder
 from .onnx_export import Kind, Precision, ensure_onnx
+from .pair_tokens import PairBatch, PairTokenizer, load_tokenizer, pad_id_of, read_json
 from .reranker import Reranker
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,8 @@ class _OnnxModel:
     def __init__(self, folder: Path, kind: Kind, precision: Precision, max_length: int, cache: Path | None) -> None:
         try:
             import onnxruntime as ort
-            from tokenizers import Tokenizer
         except ImportError as exc:
-            raise ModelError(f"The fast CPU path needs onnxruntime and tokenizers ({exc}).") from exc
+            raise ModelError(f"The fast CPU path needs onnxruntime ({exc}).") from exc
         model_file = ensure_onnx(folder, kind, precision, cache)
         options = ort.SessionOptions()
         options.intra_op_num_threads = cpu_threads()
@@ -67,22 +66,10 @@ class _OnnxModel:
             raise ModelError(f"ONNX Runtime could not load {model_file}: {exc}") from exc
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.model_file = model_file
-        if (folder / "tokenizer.json").is_file():
-            self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        elif (folder / "vocab.txt").is_file():
-            from tokenizers.implementations import BertWordPieceTokenizer
+        self.tokenizer = load_tokenizer(folder, max_length)
+        self.pad_id = pad_id_of(self.tokenizer)
 
-            lower = _read_json(folder / "tokenizer_config.json").get("do_lower_case", True)
-            self.tokenizer = BertWordPieceTokenizer(str(folder / "vocab.txt"), lowercase=bool(lower))
-        else:
-            raise ModelError(f"{folder} has no tokenizer (tokenizer.json or vocab.txt).")
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length, strategy="longest_first")
-        self.pad_id = self.tokenizer.token_to_id("[PAD]") or self.tokenizer.token_to_id("<pad>") or 0
-
-    def run(
-        self, inputs: Sequence[str | tuple[str, str]], batch_size: int
-    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def run(self, inputs: Sequence[str], batch_size: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """``(row indices, output, attention mask)`` per batch, shortest inputs first."""
         encodings = self.tokenizer.encode_batch(list(inputs))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
@@ -101,6 +88,16 @@ class _OnnxModel:
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             output = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
             results.append((rows, output, mask))
+        return results
+
+    def run_pairs(self, batch: PairBatch, batch_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(row indices, output)`` per run over already tokenized pairs, shortest first."""
+        order = np.argsort(batch.lengths, kind="stable")
+        results = []
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            feeds = batch.rows(rows).feeds()
+            results.append((rows, self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]))
         return results
 
 
@@ -125,6 +122,7 @@ class OnnxReranker(Reranker):
         started = time.perf_counter()
         try:
             self._model = _OnnxModel(info.path, "cross-encoder", precision, self.max_length, cache)
+            self._pairs = PairTokenizer(info.path, self.max_length)
             self.load_seconds = time.perf_counter() - started
             self.warm_up()
         except ModelError:
@@ -139,7 +137,8 @@ class OnnxReranker(Reranker):
     def score(self, query: str, passages: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         scores = np.zeros(len(passages), dtype=np.float32)
         if passages:
-            for rows, logits, _ in self._model.run([(query, p) for p in passages], batch_size or self.batch_size):
+            batch = self._pairs.encode(query, passages)
+            for rows, logits in self._model.run_pairs(batch, batch_size or self.batch_size):
                 scores[rows] = logits[:, 0]
         return scores
 
@@ -157,9 +156,9 @@ class OnnxDenseEncoder(DenseEncoder):
         self.folder = folder
         self.device = "cpu"
         self.precision = precision
-        self.max_length = int(_read_json(folder / "sentence_bert_config.json").get("max_seq_length") or 256)
-        self.dimensions = int(_read_json(folder / "config.json").get("hidden_size") or 384)
-        pooling = _read_json(folder / "1_Pooling" / "config.json")
+        self.max_length = int(read_json(folder / "sentence_bert_config.json").get("max_seq_length") or 256)
+        self.dimensions = int(read_json(folder / "config.json").get("hidden_size") or 384)
+        pooling = read_json(folder / "1_Pooling" / "config.json")
         self.cls_pooling = bool(pooling.get("pooling_mode_cls_token")) and not pooling.get("pooling_mode_mean_tokens")
         started = time.perf_counter()
         try:
@@ -184,11 +183,3 @@ class OnnxDenseEncoder(DenseEncoder):
                 pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             vectors[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return vectors
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}

@@ -22,6 +22,7 @@ import numpy as np
 from . import paths
 from .errors import ModelError
 from .model_folder import inspect_cross_encoder
+from .pair_tokens import PairBatch, PairTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,9 @@ class Reranker:
                 local_files_only=True,
                 model_kwargs={"dtype": dtype},
             )
+            self._pairs = PairTokenizer(info.path, self.max_length)
+        except ModelError:
+            raise
         except Exception as exc:  # any load failure becomes one clear message
             raise ModelError(f"Could not load the cross-encoder in {info.path}: {exc}") from exc
         # fp16 on a GPU; fp32 on a CPU, where half precision is several times slower (weights may ship in fp16)
@@ -125,31 +129,62 @@ class Reranker:
         self.score("warm up", ["a short passage to warm the model up"])
 
     def score(self, query: str, passages: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """One logit per passage: inputs from the pair tokenizer, sorted by length, one batch on CUDA."""
         if not passages:
             return np.zeros(0, dtype=np.float32)
-        batch_size = batch_size or self.batch_size or len(passages)
-        pairs = [(query, p) for p in passages]
-        while True:
+        batch = self._pairs.encode(query, passages)
+        order = np.argsort(batch.lengths, kind="stable")
+        scores = np.zeros(len(passages), dtype=np.float32)
+        size = batch_size or self.batch_size or len(passages)
+        start = 0
+        while start < len(order):
+            rows = order[start : start + size]
             try:
-                scores = self.model.predict(
-                    pairs,
-                    batch_size=batch_size,
-                    show_progress_bar=False,
-                    activation_fn=_identity(),
-                    convert_to_numpy=True,
-                )
-                return np.asarray(scores, dtype=np.float32).reshape(-1)
+                scores[rows] = self._forward(batch.rows(rows))
             except RuntimeError as exc:
                 if "out of memory" not in str(exc).lower() or self.device != "cuda":
                     raise
-                self._recover_from_oom()
-                if batch_size > 1:
-                    batch_size = max(1, batch_size // 2)
-                    log.warning("CUDA out of memory: retrying with batch size %d", batch_size)
-                else:
-                    log.warning("CUDA out of memory even at batch size 1: moving the reranker to the CPU")
-                    self.model.to("cpu").float()
-                    self.device = "cpu"
+                size = self._smaller_batch_after_oom(size)
+                continue
+            start += len(rows)
+        return scores
+
+    def _forward(self, part: PairBatch) -> np.ndarray:
+        import torch
+
+        device = self.model.device
+        features = {name: torch.from_numpy(values).to(device) for name, values in part.feeds().items()}
+        with torch.inference_mode():
+            logits = self.model(features)["scores"]
+        return logits.reshape(len(part.lengths), -1)[:, 0].float().cpu().numpy()
+
+    def forget_passages(self) -> None:
+        """Drop the kept passage tokens (the bench times a new query's candidates this way)."""
+        self._pairs.forget()
+
+    def predict_scores(self, query: str, passages: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """The same logits through ``CrossEncoder.predict``: the reference the fast path is tested and timed against."""
+        if not passages:
+            return np.zeros(0, dtype=np.float32)
+        scores = self.model.predict(
+            [(query, p) for p in passages],
+            batch_size=batch_size or self.batch_size or len(passages),
+            show_progress_bar=False,
+            activation_fn=_identity(),
+            convert_to_numpy=True,
+        )
+        return np.asarray(scores, dtype=np.float32).reshape(-1)
+
+    def _smaller_batch_after_oom(self, size: int) -> int:
+        self._recover_from_oom()
+        if size > 1:
+            log.warning("CUDA out of memory: retrying with batch size %d", max(1, size // 2))
+            return max(1, size // 2)
+        log.warning("CUDA out of memory even at batch size 1: moving the reranker to the CPU")
+        self.model.to("cpu").float()
+        self.device = "cpu"
+        self.batch_size = DEFAULT_BATCH
+        return DEFAULT_BATCH
 
     def _recover_from_oom(self) -> None:
         import torch

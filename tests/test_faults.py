@@ -373,21 +373,21 @@ def test_two_processes_writing_at_once_both_succeed(tmp_path, builtin_dir):
 
 # ------------------------------------------------------------------------------------------ CUDA out of memory
 def _oom_reranker(tiny_cross_encoder: Path, fits: int | None):
-    """A CPU reranker pretending to be on CUDA whose predict runs out of memory above ``fits`` pairs a batch."""
+    """A CPU reranker pretending to be on CUDA whose forward pass runs out of memory above ``fits`` pairs."""
     from core.reranker import Reranker
 
     reranker = Reranker(tiny_cross_encoder, device="cpu")
-    real_predict = reranker.model.predict
+    real_forward = reranker._forward
     batches: list[tuple[str, int]] = []
 
-    def predict(pairs, batch_size=32, **kwargs):  # noqa: ANN001, ANN202
-        batches.append((reranker.device, batch_size))
-        if reranker.device == "cuda" and (fits is None or batch_size > fits):
+    def forward(part):  # noqa: ANN001, ANN202
+        batches.append((reranker.device, len(part.lengths)))
+        if reranker.device == "cuda" and (fits is None or len(part.lengths) > fits):
             raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 MiB")
-        return real_predict(pairs, batch_size=batch_size, **kwargs)
+        return real_forward(part)
 
     expected = reranker.score("boil water", [f"passage {i} about water" for i in range(40)])
-    reranker.model.predict = predict
+    reranker._forward = forward
     reranker.device = "cuda"
     return reranker, batches, expected
 
@@ -397,7 +397,7 @@ def test_cuda_out_of_memory_retries_with_smaller_batches(tiny_cross_encoder):
 
     reranker, batches, expected = _oom_reranker(tiny_cross_encoder, fits=8)
     scores = reranker.score("boil water", [f"passage {i} about water" for i in range(40)])
-    assert [b for _, b in batches] == [32, 16, 8]
+    assert [b for _, b in batches] == [32, 16, 8, 8, 8, 8, 8]  # halved until it fits, then kept
     assert reranker.device == "cuda"
     np.testing.assert_allclose(scores, expected, rtol=1e-5)
 
@@ -409,7 +409,7 @@ def test_cuda_out_of_memory_even_at_batch_one_moves_to_the_cpu(tiny_cross_encode
 
     reranker, batches, expected = _oom_reranker(tiny_cross_encoder, fits=None)
     scores = reranker.score("boil water", [f"passage {i} about water" for i in range(40)])
-    assert batches[-1] == ("cpu", 1) and reranker.device == "cpu"
+    assert batches[-2:] == [("cpu", 32), ("cpu", 8)] and reranker.device == "cpu"  # CPU batches from then on
     np.testing.assert_allclose(scores, expected, rtol=1e-5)
     result = SearchEngine(store, reranker=reranker, persist_index=False).search("boil water")
     assert result.reranked and result.device == "cpu"
@@ -421,7 +421,7 @@ def test_other_runtime_errors_are_not_mistaken_for_out_of_memory(tiny_cross_enco
     def broken(*_a, **_k):  # noqa: ANN202
         raise RuntimeError("CUDA error: device-side assert triggered")
 
-    reranker.model.predict = broken
+    reranker._forward = broken
     with pytest.raises(RuntimeError, match="device-side assert"):
         reranker.score("q", ["p"])
 
