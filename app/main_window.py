@@ -296,6 +296,9 @@ class MainWindow(QMainWindow):
         self._opened_stamp = self.store.stamp
         self.models.attach(engine)
         self._refresh_corpus_info()
+        update = self.store.builtin_update
+        if update is not None and update.summary():
+            self.statusBar().showMessage(update.summary(), 15000)
         self.engine_ready.emit()
         app = QApplication.instance()
         if app is not None:  # coming back from another program: it may have changed the corpus

@@ -43,10 +43,13 @@ def open_store_for_cli(db: str | None):  # noqa: ANN201 - CorpusStore, imported 
             file=sys.stderr,
         )
     try:
-        return open_or_recover(db)
+        store = open_or_recover(db)
     except CorpusDamagedError as exc:
         path = Path(exc.path) if exc.path else paths.default_db_path()
         raise SurvivalSearchError(f"{exc}\nWays forward:\n" + "\n".join(ways_forward(path))) from exc
+    if store.builtin_update is not None and store.builtin_update.summary():
+        print(f"note: {store.builtin_update.summary()}", file=sys.stderr)
+    return store
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

@@ -450,6 +450,7 @@ def _open_checked(path: Path, scheduled_backup: bool, builtin: bool = True) -> C
             store.db.execute("SELECT count(*) FROM meta").fetchone()
         if scheduled_backup:
             backup_if_due(store)
+        store.builtin_update = _apply_builtin_update(store)
     except sqlite3.DatabaseError as exc:
         store.close()
         raise classify_sqlite_error(exc, path, "open") from exc
@@ -457,6 +458,17 @@ def _open_checked(path: Path, scheduled_backup: bool, builtin: bool = True) -> C
         store.close()
         raise
     return store
+
+
+def _apply_builtin_update(store: CorpusStore):  # noqa: ANN202 - BuiltinUpdate | None
+    """A newer built-in library, applied to passages the user never edited; a failure never stops the opening."""
+    from .builtin_update import BuiltinUpdate, update_from_builtin
+
+    try:
+        return update_from_builtin(store)
+    except CorpusError as exc:  # e.g. the disk filled up half-way: the transaction rolled back, try next time
+        log.warning("built-in library update of %s failed: %s", store.path, exc)
+        return BuiltinUpdate(skipped=str(exc))
 
 
 # ---------------------------------------------------------------------------------------------- check

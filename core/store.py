@@ -156,6 +156,7 @@ class CorpusStore:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Change], None]] = []
         self._own_writes: dict[str, str] = {}  # stamp before -> stamp after, for writes made through this object
+        self.builtin_update = None  # what opening did to bring the built-in passages up to date (builtin_update.py)
         is_new = not self.path.exists() or self.path.stat().st_size == 0
         if is_new:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,9 +185,11 @@ class CorpusStore:
             raise self._classify(exc, "open") from exc
         if pending:
             from .builtin import populate_from_builtin
+            from .builtin_update import record_release
 
             populate_from_builtin(self)
             self.set_meta("builtin", "loaded")
+            record_release(self)
 
     # ------------------------------------------------------------------ opening
     def _check_file(self, is_new: bool) -> None:
@@ -414,38 +417,51 @@ class CorpusStore:
             raise ValueError(f"cannot update {sorted(unknown)}")
 
         def run() -> Change:
-            current = self.get(passage_id)
-            if current is None:
-                raise ValidationError(f"No passage with id {passage_id!r}: it may have been deleted.")
-            title, text, topics = validate_passage(
-                str(fields.get("title", current.title)),
-                str(fields.get("text", current.text)),
-                fields.get("topics", current.topics),  # type: ignore[arg-type]
-            )
-            old_tokens = self._tokens_of(passage_id)
-            tokens = tokenize(f"{title}\n{text}")
-            self.db.execute(
-                "UPDATE passages SET title=?, text=?, source=?, section=?, topics=?, content_hash=?, tokens=?,"
-                " updated_at=? WHERE id=?",
-                _scrub_all(
-                    [
-                        title,
-                        text,
-                        scrub(str(fields.get("source", current.source))).strip(),
-                        scrub(str(fields.get("section", current.section))).strip(),
-                        json.dumps(topics),
-                        content_hash(text),
-                        " ".join(tokens),
-                        now_iso(),
-                        passage_id,
-                    ]
-                ),
-            )
-            self.db.execute("DELETE FROM embeddings WHERE passage_id = ?", [passage_id])
-            return Change(updated=[(passage_id, tokens, old_tokens)])
+            return Change(updated=[self._update_row(passage_id, fields)])
 
         self._write("save the passage in", run)
         return self.get(passage_id)  # type: ignore[return-value]
+
+    def replace_passages(self, passages: Iterable[Passage]) -> None:
+        """Give existing passages new title/text/source/section/topics (by id), all in one transaction."""
+        rows = [
+            (p.id, {"title": p.title, "text": p.text, "source": p.source, "section": p.section, "topics": p.topics})
+            for p in passages
+        ]
+        if rows:
+            self._write("update passages in", lambda: Change(updated=[self._update_row(pid, f) for pid, f in rows]))
+
+    def _update_row(self, passage_id: str, fields: dict[str, object]) -> tuple[str, list[str], list[str]]:
+        """Inside a transaction: rewrite one passage; its stored vector goes (the text may have changed)."""
+        current = self.get(passage_id)
+        if current is None:
+            raise ValidationError(f"No passage with id {passage_id!r}: it may have been deleted.")
+        title, text, topics = validate_passage(
+            str(fields.get("title", current.title)),
+            str(fields.get("text", current.text)),
+            fields.get("topics", current.topics),  # type: ignore[arg-type]
+        )
+        old_tokens = self._tokens_of(passage_id)
+        tokens = tokenize(f"{title}\n{text}")
+        self.db.execute(
+            "UPDATE passages SET title=?, text=?, source=?, section=?, topics=?, content_hash=?, tokens=?,"
+            " updated_at=? WHERE id=?",
+            _scrub_all(
+                [
+                    title,
+                    text,
+                    scrub(str(fields.get("source", current.source))).strip(),
+                    scrub(str(fields.get("section", current.section))).strip(),
+                    json.dumps(topics),
+                    content_hash(text),
+                    " ".join(tokens),
+                    now_iso(),
+                    passage_id,
+                ]
+            ),
+        )
+        self.db.execute("DELETE FROM embeddings WHERE passage_id = ?", [passage_id])
+        return passage_id, tokens, old_tokens
 
     def delete_passages(self, passage_ids: Iterable[str]) -> DeletedPassages:
         """Delete passages in one transaction; returns them (for undo). A bulk delete is backed up first."""

@@ -30,6 +30,14 @@ def test_shipped_corpus_is_large_and_covers_every_topic():
     assert not thin, f"topics with under 25 passages: {thin}"
 
 
+def test_importing_the_shipped_folder_imports_only_its_passages():
+    """The CLI suggests ``import resources/corpus`` to seed a new corpus: notes kept there would become passages."""
+    from core.importers import SUPPORTED
+
+    importable = {f.name for f in paths.BUILTIN_CORPUS_DIR.iterdir() if f.suffix.lower() in SUPPORTED}
+    assert importable == {f.name for f in paths.BUILTIN_CORPUS_DIR.glob("*.jsonl")}
+
+
 def test_every_medical_passage_records_its_review():
     rows, _ = read_rows(paths.BUILTIN_CORPUS_DIR)
     medical = [r for r in rows if "first-aid" in r.data["topics"]]

@@ -267,3 +267,14 @@ def test_another_programs_import_shows_when_the_app_is_active_again(qtbot, make_
     qtbot.waitUntil(lambda: window.count_label.text() == "9 passages")
     qtbot.waitUntil(lambda: dialog.count_label.text() == "9 passages")
     assert "changed by another program" in window.statusBar().currentMessage()
+
+
+def test_opening_says_what_a_built_in_library_update_did(qtbot, make_window, store):
+    from core.builtin_update import BuiltinUpdate
+
+    store.builtin_update = BuiltinUpdate(corrected=["s-001", "s-002"], kept_edited=["s-003"])
+    window = make_window()
+    message = window.statusBar().currentMessage()
+    assert message == (
+        "Built-in library updated: 2 passages corrected. 1 passage you edited was kept as you wrote it."
+    )
