@@ -47,6 +47,42 @@ log = logging.getLogger(__name__)
 IMPORT_FILTER = "Documents (*.md *.markdown *.txt *.html *.htm *.jsonl *.csv);;All files (*)"
 EXPORT_FILTER = "JSON Lines (*.jsonl);;CSV (*.csv)"
 Button = QMessageBox.StandardButton
+REASONS_SHOWN = 3  # problems listed in an import report's text; "Show Details" has them all
+
+
+def count(n: int, noun: str, plural: str = "") -> str:
+    """``1 file``, ``2 files``, ``0 duplicates``."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def import_summary(report: ImportReport) -> str:
+    """One line for an import: files read, passages added, duplicates skipped, problems."""
+    parts = [
+        f"{count(report.files, 'file')} read",
+        f"{count(report.added, 'passage')} added",
+        f"{count(report.skipped_duplicates, 'duplicate')} skipped",
+    ]
+    if report.errors:
+        parts.append(count(len(report.errors), "problem"))
+    return ", ".join(parts)
+
+
+def import_problems(report: ImportReport) -> str:
+    """An import report with problems: what was not imported and why (the first few), and what was."""
+    errors = report.errors
+    lines = [f"{count(len(errors), 'file')} could not be imported:"]
+    lines += [f"• {reason}" for reason in errors[:REASONS_SHOWN]]
+    if len(errors) > REASONS_SHOWN:
+        lines.append(f"• and {len(errors) - REASONS_SHOWN:,} more (“Show Details” lists them all)")
+    duplicates = count(report.skipped_duplicates, "duplicate")
+    if report.added:
+        skipped = f", {duplicates} skipped" if report.skipped_duplicates else ""
+        lines.append(f"\nThe other files were imported: {count(report.added, 'passage')} added{skipped}.")
+    elif report.skipped_duplicates:
+        lines.append(f"\nNothing new was imported: {duplicates} skipped (already in the corpus).")
+    else:
+        lines.append("\nNothing was imported.")
+    return "\n".join(lines)
 
 
 class CorpusDialog(QDialog):
@@ -94,6 +130,7 @@ class CorpusDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move within it)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # corpus order at first
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
@@ -336,6 +373,9 @@ class CorpusDialog(QDialog):
             return
         values = self.editor.values()
         try:
+            missing = self.editor.missing()
+            if missing:
+                raise ValidationError(missing)
             validate_passage(str(values["title"]), str(values["text"]), values["topics"])  # type: ignore[arg-type]
         except ValidationError as exc:
             self.messages.error(self, exc)
@@ -508,13 +548,13 @@ class CorpusDialog(QDialog):
         elif report.errors:
             self.messages.warning(
                 self,
-                "Import finished with problems",
-                f"{report.summary()}.\nThe files listed under “Show Details” were not imported; the others were.",
+                "Import finished with problems" if report.added else "Nothing was imported",
+                import_problems(report),
                 details,
             )
         else:
-            self.messages.info(self, "Import finished", f"{report.summary()}.")
-        self.status_label.setText(report.summary())
+            self.messages.info(self, "Import finished", f"{import_summary(report)}.")
+        self.status_label.setText(f"{import_summary(report)}." if not report.cancelled else "Import cancelled.")
         if report.added_ids:
             self.changed.emit(list(report.added_ids))
             self.reload()
@@ -541,8 +581,12 @@ class CorpusDialog(QDialog):
             lambda: export_passages(store, dest),
             name="export passages",
             on_done=lambda n: self._exported(n, dest),
-            on_error=lambda exc: self.messages.error(self, exc, "The export failed; no file was written"),
+            on_error=self._export_failed,
         )
+
+    def _export_failed(self, exc: BaseException) -> None:
+        self.status_label.setText("Export failed: no file was written.")
+        self.messages.error(self, exc, "The export failed; no file was written")
 
     def _exported(self, count: int, dest: str) -> None:
         self.status_label.setText(f"Exported {count:,} passages to {dest}.")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.highlight import match_spans
 
+from . import shortcuts
 from .result_delegate import marked_html
 from .themes import LIGHT, Theme
 
@@ -107,15 +108,21 @@ class DetailPane(QWidget):
         self.body.setOpenLinks(False)
         self.body.setAccessibleName("Passage text")
 
-        self.copy_button = QPushButton("&Copy")
-        self.copy_button.setToolTip("Copy the passage and its source (Alt+C)")
+        keys = shortcuts.keys_text
+        # Alt+C is the Corpus menu's: Copy's mnemonic is the O (see shortcuts.COPY_PASSAGE)
+        self.copy_button = QPushButton("C&opy")
+        self.copy_button.setToolTip(f"Copy the passage and its source ({keys(shortcuts.COPY_PASSAGE)})")
         self.bookmark_button = QPushButton("☆ &Bookmark")
         self.bookmark_button.setCheckable(True)
-        self.bookmark_button.setToolTip("Keep this passage in your bookmarks (Alt+B, or Ctrl+D)")
+        self.bookmark_button.setToolTip(f"Keep this passage in your bookmarks ({keys(shortcuts.TOGGLE_BOOKMARK)})")
         self.helpful_button = QPushButton("✓ He&lpful")
-        self.helpful_button.setToolTip("This passage answers the question (Alt+L); saved to train the reranker")
+        self.helpful_button.setToolTip(
+            f"This passage answers the question ({keys(shortcuts.HELPFUL)}); saved to train the reranker"
+        )
         self.not_helpful_button = QPushButton("✗ &Not helpful")
-        self.not_helpful_button.setToolTip("This passage does not answer the question (Alt+N)")
+        self.not_helpful_button.setToolTip(
+            f"This passage does not answer the question ({keys(shortcuts.NOT_HELPFUL)}); saved to train the reranker"
+        )
         self.care_note = QLabel(CARE_NOTE)
         self.care_note.setObjectName("banner")
         self.care_note.setProperty("kind", "info")
@@ -123,13 +130,16 @@ class DetailPane(QWidget):
         self.care_note.setVisible(False)
         self.feedback_note = QLabel()
         self.feedback_note.setObjectName("feedbackNote")
+        # on a line of its own above the buttons (they stay put when it shows), wrapping: never widens the window
+        self.feedback_note.setWordWrap(True)
+        self.feedback_note.setVisible(False)
         self.feedback_note.setToolTip("Your marks train your own reranker: Corpus ▸ Train the reranker on your marks")
         self.feedback_note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
         buttons = QHBoxLayout()
         for button in (self.copy_button, self.bookmark_button, self.helpful_button, self.not_helpful_button):
             buttons.addWidget(button)
-        buttons.addWidget(self.feedback_note, 1)
+        buttons.addStretch(1)
 
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -138,6 +148,7 @@ class DetailPane(QWidget):
         layout.addWidget(self.meta_label)
         layout.addWidget(self.care_note)
         layout.addWidget(self.body, 1)
+        layout.addWidget(self.feedback_note)
         layout.addLayout(buttons)
 
         self.stack = QStackedLayout(self)
@@ -148,7 +159,8 @@ class DetailPane(QWidget):
         self.bookmark_button.toggled.connect(self._bookmark_clicked)
         self.helpful_button.clicked.connect(lambda: self._judge(1.0))
         self.not_helpful_button.clicked.connect(lambda: self._judge(0.0))
-        self.setFocusProxy(self.body)
+        # no focus proxy to the body: Qt puts a proxied widget in the Tab chain a second time, and forward
+        # Tab then loops between the pane's controls and the top row, never back to the search box
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)
         self._note_timer.timeout.connect(self._restore_note)
@@ -163,7 +175,10 @@ class DetailPane(QWidget):
             meta.append(f"Section: {hit.section}")
         if hit.topics:
             meta.append("Topics: " + ", ".join(t.replace("-", " ") for t in hit.topics))
-        self.meta_label.setText("   ·   ".join(meta) + "\n" + match_line(hit))
+        lines = ["   ·   ".join(meta)]
+        if query:  # a search result: why it is listed; a bookmark (no question) has no such line
+            lines.append(match_line(hit))
+        self.meta_label.setText("\n".join(lines))
         self.care_note.setVisible("first-aid" in (hit.topics or []))
         scroll = self.body.verticalScrollBar().value() if same else 0
         self._render()
@@ -223,6 +238,10 @@ class DetailPane(QWidget):
         self.not_helpful_button.setEnabled(False)
         self.judged.emit(self.query, self.hit.id, label)
 
+    def judgment(self, query: str, passage_id: str) -> float | None:
+        """The mark saved in this window for ``passage_id`` as an answer to ``query``, if any."""
+        return self._judged.get((query, passage_id))
+
     def mark_judged(self, query: str, passage_id: str, label: float) -> None:
         """The judgment was stored: say so (and keep saying it for this question and passage)."""
         self._judged[(query, passage_id)] = label
@@ -230,24 +249,27 @@ class DetailPane(QWidget):
             self._restore_note()
 
     def judgment_failed(self) -> None:
-        self.helpful_button.setEnabled(True)
-        self.not_helpful_button.setEnabled(True)
+        self._restore_note()
 
     def _restore_note(self) -> None:
+        """Say what is saved; the other button stays enabled, so that a slip can be changed."""
         label = self._judged.get((self.query, self.hit.id)) if self.hit is not None else None
         if label is None:
-            self.feedback_note.setText("")
-            enabled = self.hit is not None
+            self._set_note("")
+            helpful = not_helpful = self.hit is not None
         else:
-            self.feedback_note.setText(
-                "Saved: helpful. Thank you." if label >= 0.5 else "Saved: not helpful. Thank you."
-            )
-            enabled = False
-        self.helpful_button.setEnabled(enabled)
-        self.not_helpful_button.setEnabled(enabled)
+            helpful = label < 0.5
+            not_helpful = not helpful
+            self._set_note("Saved: helpful. Thank you." if label >= 0.5 else "Saved: not helpful. Thank you.")
+        self.helpful_button.setEnabled(helpful)
+        self.not_helpful_button.setEnabled(not_helpful)
+
+    def _set_note(self, text: str) -> None:
+        self.feedback_note.setText(text)
+        self.feedback_note.setVisible(bool(text))
 
     def _flash(self, text: str) -> None:
-        self.feedback_note.setText(text)
+        self._set_note(text)
         self._note_timer.start(2500)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

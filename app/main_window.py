@@ -8,6 +8,7 @@ worker (see :mod:`app.ops`); BM25 answers as soon as the corpus is open.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.highlight import query_terms
+from core.records import NOT_CONFIDENT, NOTHING_ANSWERS
 
 from . import shortcuts, themes
 from .detail_pane import DetailPane
@@ -39,7 +41,7 @@ from .result_delegate import ResultDelegate
 from .results_model import HitRole, ResultsModel
 from .results_view import ResultsView
 from .services import Services
-from .status_bar import StatusBar
+from .status_bar import StatusBar, reranker_reason
 
 if TYPE_CHECKING:
     from core.records import SearchHit, SearchResult
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 DEBOUNCE_MS = 250
 MIN_QUERY_CHARS = 2
 HINT = "Type a question, e.g. “how to purify water”. Enter searches at once; ↓ moves into the results."
+WAITING = "Opening the corpus… your question runs as soon as it is open."
 
 
 def topic_label(topic: str) -> str:
@@ -276,6 +279,8 @@ class MainWindow(QMainWindow):
     def start(self, recovery: str = "none") -> None:
         """Open the corpus, then load the models, all in the background."""
         self.count_label.setText("Opening the corpus…")
+        if self.engine is None and len(self.search_box.text().strip()) >= MIN_QUERY_CHARS:
+            self._set_banner("info", WAITING)
         open_engine = self.services.open_engine
         self.ops.run(
             lambda: open_engine(recovery),
@@ -433,8 +438,10 @@ class MainWindow(QMainWindow):
             self.prefs.add_recent_query(query)
         if self.engine is None:
             self._pending_search = bool(query)
-            if query:
-                self.statusBar().showMessage("Opening the corpus; your question runs as soon as it is open…")
+            if len(query) >= MIN_QUERY_CHARS:
+                self._set_banner("info", WAITING)
+            elif self.banner.text() == WAITING:
+                self._set_banner("info", HINT)
             return
         self._search_seq += 1
         seq = self._search_seq
@@ -492,7 +499,7 @@ class MainWindow(QMainWindow):
             self.results_view.scrollToTop()
         elif current.isValid():
             self.results_view.scrollTo(current)
-        self._update_banner(result, final)
+        self._update_banner(result)
         if current.isValid():
             hit = current.data(HitRole)
             if hit is not None and self.detail.hit is not None and self.detail.hit.id == hit.id:
@@ -508,21 +515,24 @@ class MainWindow(QMainWindow):
             self.status.set_timings(result, self._first_stage_ms)
         self.results_shown.emit(result, final)
 
-    def _update_banner(self, result: SearchResult, final: bool) -> None:
-        extra = [n for n in ("shortened",) if n in result.notice]
-        shortened = next((s for s in result.notice.split(". ") if "shortened" in s), "") if extra else ""
+    def _update_banner(self, result: SearchResult) -> None:
+        """Everything the user should know about these results, warnings first, each on its line."""
+        warnings: list[str] = []
+        notes: list[str] = []
         if not result.hits:
             topic = self.topic_combo.currentData()
             hint = " or choose “All topics”" if topic else ""
-            self._set_banner("warn", f"No passage matches these words. Try other words{hint}.")
+            warnings.append(f"No passage matches these words. Try other words{hint}.")
         elif result.reranked and result.confident is False:
-            self._set_banner("warn", "No confident answer; closest passages:")
-        elif shortened:
-            self._set_banner("info", shortened.rstrip(".") + ".")
-        elif not final:
-            self._set_banner("", "")
-        else:
-            self._set_banner("", "")
+            nothing = NOTHING_ANSWERS in result.notice
+            warnings.append(NOTHING_ANSWERS if nothing else NOT_CONFIDENT)
+        shortened = re.search(r"[^.]*\bshortened\b[^.]*(?:\.|$)", result.notice)
+        if shortened:
+            notes.append(shortened.group(0).strip().rstrip(".") + ".")
+        if result.hits and not result.reranked and self.reranker_state == "unavailable":
+            reason = reranker_reason(self.reranker_why).rstrip(".")
+            notes.append(f"These results are not reranked: {reason}. Corpus ▸ Settings (Ctrl+,) chooses a model.")
+        self._set_banner("warn" if warnings else "info", "\n".join(warnings + notes))
 
     def _set_banner(self, kind: str, text: str) -> None:
         self.banner.setVisible(bool(text))
@@ -569,17 +579,22 @@ class MainWindow(QMainWindow):
         if store is None:
             return
         self.prefs.add_recent_query(query)
+        changed = self.detail.judgment(query, passage_id) is not None  # a second mark replaces the first
         self.ops.run(
-            lambda: store.add_judgment(query, passage_id, label, origin="gui"),
+            lambda: store.add_judgment(query, passage_id, label, origin="gui", replace=True),
             lane="db",
             name="save feedback",
-            on_done=lambda _: self._judged(query, passage_id, label),
+            on_done=lambda _: self._judged(query, passage_id, label, changed),
             on_error=lambda exc: self._judgment_failed(exc),
         )
 
-    def _judged(self, query: str, passage_id: str, label: float) -> None:
+    def _judged(self, query: str, passage_id: str, label: float, changed: bool = False) -> None:
         self.detail.mark_judged(query, passage_id, label)
-        self.statusBar().showMessage("Feedback saved for training.", 4000)
+        how = "helpful" if label >= 0.5 else "not helpful"
+        self.statusBar().showMessage(
+            f"Mark changed to {how}; the earlier one is replaced." if changed else "Feedback saved for training.",
+            4000,
+        )
 
     def _judgment_failed(self, exc: BaseException) -> None:
         self.detail.judgment_failed()
@@ -613,6 +628,12 @@ class MainWindow(QMainWindow):
             return
         self._mode = "bookmarks"
         self._search_seq += 1
+        self._debounce.stop()
+        query = self.search_box.text().strip()
+        if query:  # the box is for questions; the one asked stays a click away under Recent
+            if len(query) >= MIN_QUERY_CHARS:
+                self.prefs.add_recent_query(query)
+            self.search_box.clear()
 
         def work() -> list[Any]:
             ids = store.bookmarks()
@@ -622,7 +643,7 @@ class MainWindow(QMainWindow):
         self.ops.run(work, name="read bookmarks", on_done=self._show_bookmarks)
 
     def _show_bookmarks(self, passages: list[Any]) -> None:
-        from core.records import SearchHit, SearchResult
+        from core.records import SearchHit
 
         if self._mode != "bookmarks":
             return
@@ -631,7 +652,7 @@ class MainWindow(QMainWindow):
             SearchHit(p.id, p.title, p.text, p.source, p.section, p.topics, score=0.0, bm25_score=None, bm25_rank=None)
             for p in passages
         ]
-        self.model.set_result(SearchResult("", hits, False, None, "cpu", {}), frozenset())
+        self.model.set_bookmarks(hits)
         self.results_view.relayout()
         self._last_query_shown = ""
         n = len(hits)
@@ -641,17 +662,22 @@ class MainWindow(QMainWindow):
             if n
             else "No bookmarks yet. Open a passage and press Ctrl+D (or ☆ Bookmark) to keep it here.",
         )
-        if hits and not self.results_view.currentIndex().isValid():
-            self._preview(hits[0])
-        elif not hits:
+        if hits:  # also when the passage was open already: no question now, so no confidence or highlights
+            current = self.results_view.currentIndex()
+            hit = current.data(HitRole) if current.isValid() else None
+            self._preview(hit if hit is not None else hits[0])
+        else:
             self.detail.clear()
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         recent = self.prefs.recent_queries
+        metrics = self.recent_menu.fontMetrics()
+        widest = max(240, int(self.width() * 0.6))
         for number, query in enumerate(recent, start=1):
-            label = f"&{number} {query}" if number < 10 else query
-            action = self.recent_menu.addAction(label.replace("&&", "&"))
+            shown = metrics.elidedText(query, Qt.TextElideMode.ElideRight, widest).replace("&", "&&")
+            action = self.recent_menu.addAction(f"&{number} {shown}" if number < 10 else shown)
+            action.setToolTip(query)
             action.triggered.connect(lambda _=False, q=query: self.set_query(q))
         if not recent:
             empty = self.recent_menu.addAction("No questions yet")
@@ -752,7 +778,10 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from .settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.prefs, self.ops, self.services.load_reranker, parent=self)
+        problem = self.reranker_why if self.reranker_state == "unavailable" else ""
+        dialog = SettingsDialog(
+            self.prefs, self.ops, self.services.load_reranker, current_problem=problem, parent=self
+        )
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
         dialog.finished.connect(lambda _: dialog.deleteLater())
         dialog.open()
@@ -785,7 +814,8 @@ class MainWindow(QMainWindow):
         dialog.deleteLater()
 
     def _current_model_folder(self) -> Path | None:
-        """The folder of the reranker in use, else the configured or shipped one."""
+        """The folder of the reranker in use, else the configured (the training dialog says if it is unusable)
+        or shipped one."""
         folder = getattr(self.models.reranker, "folder", None)
         if folder:
             return Path(folder)

@@ -124,6 +124,17 @@ class PassageEditor(QWidget):
             "topics": topics,
         }
 
+    def missing(self) -> str:
+        """Why the form cannot be saved when both title and text are empty ('' otherwise).
+
+        One missing field is left to :func:`core.store.validate_passage`, which names it;
+        this names both at once (and puts the cursor in the title) instead of one at a time.
+        """
+        if self.title_edit.text().strip() or self.text_edit.toPlainText().strip():
+            return ""
+        self.title_edit.setFocus()
+        return "The passage has no title and no text. Give it a short heading and write the passage before saving."
+
     def set_topic(self, topic: str, on: bool = True) -> None:
         for i in range(self.topic_list.count()):
             item = self.topic_list.item(i)

@@ -14,8 +14,20 @@ from PySide6.QtCore import QByteArray, QSettings
 
 SETTINGS_FILE = "settings.ini"
 MAX_RECENT = 15
+MAX_RECENT_CHARS = 200  # a question longer than this is kept cut at a word, ending in "…"
 FONT_MIN, FONT_MAX, FONT_DEFAULT = 8, 28, 11
 DEVICES = ("auto", "cpu", "cuda")
+
+
+def _shorten(query: str) -> str:
+    """``query`` on one line, at most :data:`MAX_RECENT_CHARS` long (cut at a word)."""
+    query = " ".join(query.split())
+    if len(query) <= MAX_RECENT_CHARS:
+        return query
+    cut = query[: MAX_RECENT_CHARS - 1]
+    if " " in cut[MAX_RECENT_CHARS // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
 
 
 class Preferences:
@@ -110,10 +122,10 @@ class Preferences:
             items = json.loads(str(raw))
         except ValueError:
             return []
-        return [str(q) for q in items if isinstance(q, str) and q.strip()][:MAX_RECENT]
+        return [_shorten(q) for q in items if isinstance(q, str) and q.strip()][:MAX_RECENT]
 
     def add_recent_query(self, query: str) -> None:
-        query = " ".join(query.split())
+        query = _shorten(query)
         if not query:
             return
         items = [q for q in self.recent_queries if q.lower() != query.lower()]

@@ -14,7 +14,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from .results_model import HitRole, IsTopRole, RankRole, ResultsModel
+from .results_model import HitRole, IsTopRole, ListingRole, RankRole, ResultsModel
 from .themes import LIGHT, Theme
 
 if TYPE_CHECKING:
@@ -119,6 +119,7 @@ class ResultDelegate(QStyledItemDelegate):
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
         is_top = bool(index.data(IsTopRole))
         rank = int(index.data(RankRole) or 0)
+        ranked_list = index.data(ListingRole) != "bookmarks"  # a bookmark has no rank and no confidence
         card = option.rect.adjusted(4, 3, -4, -3)
 
         painter.save()
@@ -144,15 +145,17 @@ class ResultDelegate(QStyledItemDelegate):
         inner_w = card.width() - 2 * (PAD_X - 4)
 
         # right column: badge and confidence meter
-        meter_rect = QRect(card.right() - METER_W - 8, y, METER_W, QFontMetrics(title_font).height())
-        self._paint_meter(painter, meter_rect, hit.confidence, small, dim_colour, selected)
+        meter_w = METER_W if ranked_list else 0
+        if ranked_list:
+            meter_rect = QRect(card.right() - METER_W - 8, y, METER_W, QFontMetrics(title_font).height())
+            self._paint_meter(painter, meter_rect, hit.confidence, small, dim_colour, selected)
 
         # title (rank number first, elided before the meter)
         painter.setFont(title_font)
         painter.setPen(text_colour)
         fm = QFontMetrics(title_font)
         title = f"{rank}. {hit.title}" if rank else hit.title
-        title_w = inner_w - METER_W - 12
+        title_w = inner_w - meter_w - 12
         painter.drawText(
             QRect(x, y, title_w, fm.height()),
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),

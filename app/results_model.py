@@ -21,6 +21,7 @@ RankRole = Qt.ItemDataRole.UserRole + 2
 IsTopRole = Qt.ItemDataRole.UserRole + 3
 ConfidenceRole = Qt.ItemDataRole.UserRole + 4
 IdRole = Qt.ItemDataRole.UserRole + 5
+ListingRole = Qt.ItemDataRole.UserRole + 6  # "search" (ranked results) or "bookmarks" (no rank, no confidence)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -35,6 +36,7 @@ class ResultsModel(QAbstractListModel):
         self.terms: frozenset[str] = frozenset()
         self.reranked = False
         self.confident: bool | None = None
+        self.listing = "search"
         self._snippets: dict[tuple[str, int], tuple[str, list[tuple[int, int]]]] = {}
 
     # ------------------------------------------------------------------ Qt API
@@ -57,7 +59,9 @@ class ResultsModel(QAbstractListModel):
         if role == IdRole:
             return hit.id
         if role == RankRole:
-            return index.row() + 1
+            return index.row() + 1 if self.listing == "search" else 0
+        if role == ListingRole:
+            return self.listing
         if role == IsTopRole:
             return index.row() == 0 and self.reranked and bool(self.confident)
         if role == ConfidenceRole:
@@ -93,6 +97,7 @@ class ResultsModel(QAbstractListModel):
         self.terms = frozenset()
         self.reranked = False
         self.confident = None
+        self.listing = "search"
         self._snippets.clear()
         self.endResetModel()
 
@@ -102,7 +107,23 @@ class ResultsModel(QAbstractListModel):
             self._snippets.clear()
         self.query, self.terms = result.query, terms
         self.reranked, self.confident = result.reranked, result.confident
+        self._set_listing("search")
         self.set_hits(list(result.hits))
+
+    def set_bookmarks(self, hits: list[SearchHit]) -> None:
+        """Show bookmarked passages: no question, so no rank, confidence or highlighted words."""
+        if self.query or self.terms:
+            self._snippets.clear()
+        self.query, self.terms = "", frozenset()
+        self.reranked, self.confident = False, None
+        self._set_listing("bookmarks")
+        self.set_hits(list(hits))
+
+    def _set_listing(self, listing: str) -> None:
+        if listing != self.listing:
+            self.listing = listing
+            if self._hits:  # the rows that stay are drawn the other way now
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self._hits) - 1, 0))
 
     def set_hits(self, new_hits: list[SearchHit]) -> None:
         if not self._hits or not new_hits:

@@ -36,12 +36,38 @@ from .services import LoadReranker
 DEVICE_LABELS = {"auto": "Automatic (GPU when there is one)", "cpu": "CPU", "cuda": "GPU (CUDA)"}
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that keeps room for all its lines (a form's rows are not sized by height-for-width)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def _fit(self) -> None:
+        self.setMinimumHeight(self.heightForWidth(max(1, self.width())))
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+
 class SettingsDialog(QDialog):
     """Edits :class:`Preferences`; :meth:`save` writes them and says what changed."""
 
     def __init__(
-        self, prefs: Preferences, ops: Ops, load_reranker: LoadReranker | None, parent: QWidget | None = None
+        self,
+        prefs: Preferences,
+        ops: Ops,
+        load_reranker: LoadReranker | None,
+        parent: QWidget | None = None,
+        *,
+        current_problem: str = "",
     ) -> None:
+        """``current_problem``: why the window's reranker failed to load, if it did ("" when it works)."""
         super().__init__(parent)
         self.prefs = prefs
         self.ops = ops
@@ -49,6 +75,7 @@ class SettingsDialog(QDialog):
         self.loaded_reranker: Any = None
         self._check_seq = 0
         self._folder_ok = True
+        self.current_problem = current_problem
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
 
@@ -61,8 +88,7 @@ class SettingsDialog(QDialog):
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(self.choose_button)
         folder_row.addWidget(self.default_button)
-        self.folder_status = QLabel()
-        self.folder_status.setWordWrap(True)
+        self.folder_status = WrappedLabel()
         self.folder_status.setObjectName("dimLabel")
 
         self.device_combo = QComboBox()
@@ -90,8 +116,10 @@ class SettingsDialog(QDialog):
         self.font_spin.setSuffix(" pt")
         self.font_spin.setValue(prefs.font_size)
 
+        folder_label = QLabel("Reranker &model folder")
+        folder_label.setBuddy(self.folder_edit)
         form = QFormLayout()
-        form.addRow("Reranker &model folder", folder_row)
+        form.addRow(folder_label, folder_row)
         form.addRow("", self.folder_status)
         form.addRow("&Device", self.device_combo)
         form.addRow("Candidates &reranked", self.candidates_spin)
@@ -114,10 +142,26 @@ class SettingsDialog(QDialog):
 
     # ------------------------------------------------------------------ model folder
     def _describe_current(self) -> None:
+        """What the saved folder gives: the model in use, or why it is not used."""
         from core.loading import default_model_dir
+        from core.model_folder import inspect_cross_encoder
 
-        if self.folder_edit.text().strip():
-            self._status("ok", f"Using {self.folder_edit.text().strip()}.")
+        folder = self.folder_edit.text().strip()
+        problem = self.current_problem
+        if folder and not problem:
+            try:
+                inspect_cross_encoder(folder)
+            except ModelError as exc:
+                problem = str(exc)
+        if problem:
+            what = "This folder" if folder else "The shipped model"
+            self._status(
+                "off",
+                f"{what} failed to load: {problem.rstrip('.')}. Results are not reranked: choose a model "
+                "folder that loads" + (", or use the shipped model." if folder else "."),
+            )
+        elif folder:
+            self._status("ok", f"Using {folder}.")
         elif default_model_dir() is not None:
             self._status("ok", f"Using the shipped model ({default_model_dir()}).")
         else:
@@ -138,7 +182,7 @@ class SettingsDialog(QDialog):
         self.loaded_reranker = None
         self._check_seq += 1
         if folder == self.prefs.reranker_folder and not self._device_changed():
-            self._folder_ok = True
+            self._folder_ok = True  # nothing to change here, even if it is the folder that failed
             self._describe_current()
             self._update_ok()
             return

@@ -14,8 +14,9 @@ class Shortcut:
 
 FOCUS_SEARCH = Shortcut(("Ctrl+L", "Ctrl+F"), "Go to the search box")
 BOOKMARKS = Shortcut(("Ctrl+B",), "Show bookmarks")
-TOGGLE_BOOKMARK = Shortcut(("Ctrl+D",), "Bookmark the open passage")
-COPY_PASSAGE = Shortcut(("Ctrl+Shift+C",), "Copy the open passage")
+# the reading pane's buttons also answer to Alt and their underlined letter (Alt+C is the Corpus menu's)
+TOGGLE_BOOKMARK = Shortcut(("Ctrl+D",), "Bookmark the open passage", "Ctrl+D or Alt+B")
+COPY_PASSAGE = Shortcut(("Ctrl+Shift+C",), "Copy the open passage", "Ctrl+Shift+C or Alt+O")
 TOPIC = Shortcut(("Ctrl+T",), "Choose a topic")
 HELPFUL = Shortcut(("Alt+L",), "Mark the open passage helpful")
 NOT_HELPFUL = Shortcut(("Alt+N",), "Mark the open passage not helpful")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import ModelError
+
 from .messages import describe
 from .ops import Job, Ops
+from .settings_dialog import WrappedLabel
 
 MINED_PER_QUESTION = 3
+FEW_MARKS, FEW_QUESTIONS = 20, 5  # below either, training is allowed but warned about
 
 
 def default_output_folder(models_dir: Path) -> Path:
@@ -81,8 +86,7 @@ class TrainDialog(QDialog):
         intro.setWordWrap(True)
         self.marks_label = QLabel("Counting your marks…")
         self.marks_label.setWordWrap(True)
-        self.base_label = QLabel()
-        self.base_label.setWordWrap(True)
+        self.base_label = WrappedLabel()
         self.base_button = QPushButton("C&hoose…")
         self.output_edit = QLineEdit(str(output_folder))
         self.output_edit.setAccessibleName("Folder for the new model")
@@ -156,7 +160,7 @@ class TrainDialog(QDialog):
         self.output_button.clicked.connect(self._choose_output)
         self.mine_check.toggled.connect(lambda _: self._update_buttons())
         self.output_edit.textChanged.connect(lambda _: self._update_buttons())
-        self.set_base(base_folder)
+        self._start_from(base_folder)
         self._update_buttons()
         self.ops.run(
             lambda: summary(store),
@@ -167,10 +171,42 @@ class TrainDialog(QDialog):
         )
 
     # ------------------------------------------------------------------ inputs
-    def set_base(self, folder: Path | None) -> None:
-        self.base_folder = Path(folder) if folder else None
-        self.base_label.setText(str(self.base_folder) if self.base_folder else "No reranker model is installed.")
+    def _start_from(self, folder: Path | None) -> None:
+        """The model searched with (``folder``); if that cannot be used, the shipped model, saying why."""
+        from core.loading import default_model_dir
+
+        problem = _unusable(folder)
+        if not problem:
+            self.set_base(folder, in_use=True)
+            return
+        shipped = default_model_dir()
+        self.set_base(shipped, in_use=True)
+        failed = f"<b>The model folder in Settings failed to load</b> ({_html(problem.rstrip('.'))})"
+        self.base_label.setText(
+            f"{self._describe_base(True)}<br>{failed}; training starts from the shipped model instead."
+            if shipped
+            else f"{failed}; choose a model to start from."
+        )
+
+    def set_base(self, folder: Path | None, *, in_use: bool = False) -> None:
+        """Start from ``folder`` (refused, saying why, when it is not a usable cross-encoder)."""
+        problem = _unusable(folder)
+        self.base_folder = Path(folder) if folder and not problem else None
+        if problem:
+            self.base_label.setText(f"<b>{_html(str(folder))} cannot be used:</b> {_html(problem)}")
+        else:
+            self.base_label.setText(self._describe_base(in_use))
         self._update_buttons()
+
+    def _describe_base(self, in_use: bool) -> str:
+        from core.loading import default_model_dir
+
+        if self.base_folder is None:
+            return "No reranker model is installed."
+        where = _html(str(self.base_folder))
+        if self.base_folder == default_model_dir():
+            return f"The shipped model ({where})"
+        return f"The model you search with ({where})" if in_use else where
 
     def _choose_base(self) -> None:
         start = str(self.base_folder or Path.home())
@@ -202,9 +238,24 @@ class TrainDialog(QDialog):
                 text += " Mark at least one answer <b>Helpful</b> to train."
             elif not not_helpful:
                 text += " Mark some answers <b>Not helpful</b> too, or let it learn from close passages (below)."
+            if self.few_marks:
+                text += (
+                    f"<br><b>That is very few.</b> A model trained on fewer than {FEW_MARKS} marks or "
+                    f"{FEW_QUESTIONS} questions often ranks worse than the one you have, even for the questions "
+                    "you marked. You can try: the new model is used only if you choose it, and Settings ▸ "
+                    "“Use the shipped model” goes back."
+                )
         self.marks_label.setText(text)
         self._update_buttons()
         self.adjustSize()
+
+    @property
+    def few_marks(self) -> bool:
+        """Too few marks (or questions) to expect a better model."""
+        summary = self.summary
+        if summary is None:
+            return False
+        return summary.helpful + summary.not_helpful < FEW_MARKS or summary.questions < FEW_QUESTIONS
 
     def _problem(self) -> str:
         """Why training cannot start now ('' when it can)."""
@@ -301,13 +352,24 @@ class TrainDialog(QDialog):
     def _trained(self, report: Any) -> None:
         self.report = report
         self._finished()
-        self._say(
+        text = (
             f"Trained in {report.seconds:.0f} s on the {report.device.upper()}: {report.steps} steps over "
             f"{report.positives} helpful and {report.negatives} not-helpful examples. Saved in {report.output}."
         )
         self.use_button.setVisible(True)
-        self.use_button.setDefault(True)
-        self.use_button.setFocus()
+        if self.few_marks:  # offered, never the default: Enter closes and keeps the model in use
+            self._say(
+                f"{text}<br><b>Trained on very few marks: it may rank worse than the model you have.</b> Search "
+                "with it only to try it; Settings ▸ “Use the shipped model” goes back.",
+                error=True,
+            )
+            self.use_button.setDefault(False)
+            self.close_button.setDefault(True)
+            self.close_button.setFocus()
+        else:
+            self._say(text)
+            self.use_button.setDefault(True)
+            self.use_button.setFocus()
 
     def _failed(self, exc: BaseException) -> None:
         self._finished()
@@ -343,3 +405,21 @@ class TrainDialog(QDialog):
             self.reject()
             return
         super().closeEvent(event)
+
+
+def _unusable(folder: Path | None) -> str:
+    """Why ``folder`` is not a cross-encoder to start from ('' when it is, or when there is none)."""
+    from core.model_folder import inspect_cross_encoder
+
+    if not folder:
+        return ""
+    try:
+        inspect_cross_encoder(folder)
+    except ModelError as exc:
+        return str(exc)
+    return ""
+
+
+def _html(text: str) -> str:
+    """``text`` for a rich-text label, a long folder path free to wrap after each ``/``."""
+    return escape(text).replace("/", "/\u200b")

@@ -46,6 +46,11 @@ class SearchHit:
         return asdict(self)
 
 
+# the notices a reranked result carries when its top answer is not confident (core.search decides which)
+NOT_CONFIDENT = "No confident answer; closest passages:"
+NOTHING_ANSWERS = "Nothing in the library seems to answer this; these are only the closest passages. Try other words."
+
+
 @dataclass
 class SearchResult:
     """What one query returned, and how it was obtained."""
@@ -105,12 +110,16 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = [
-            f"{self.files} file(s) read",
-            f"{self.added} passage(s) added",
-            f"{self.skipped_duplicates} duplicate(s) skipped",
-            f"{len(self.errors)} error(s)",
+            f"{_count(self.files, 'file')} read",
+            f"{_count(self.added, 'passage')} added",
+            f"{_count(self.skipped_duplicates, 'duplicate')} skipped",
+            _count(len(self.errors), "error"),
         ]
         text = ", ".join(parts)
         if self.cancelled:
             text += " (cancelled: nothing was imported)"
         return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -594,7 +594,14 @@ class CorpusStore:
         return {r[0]: r[1] for r in rows}
 
     # ------------------------------------------------------------------ judgments and bookmarks
-    def add_judgment(self, query: str, passage_id: str, label: float, origin: str = "gui") -> int:
+    def add_judgment(
+        self, query: str, passage_id: str, label: float, origin: str = "gui", *, replace: bool = False
+    ) -> int:
+        """Store that ``passage_id`` answers ``query`` (label 1.0) or not (0.0); returns the judgment's id.
+
+        With ``replace``, earlier judgments of the same origin for this query and passage are deleted in
+        the same transaction: a changed mind (a slip of the mouse) leaves one judgment, not two that disagree.
+        """
         query = scrub(query).strip()
         if not query:
             raise ValidationError("A judgment needs the query it was made for.")
@@ -603,6 +610,11 @@ class CorpusStore:
         out: dict[str, int] = {}
 
         def run() -> None:
+            if replace:
+                self.db.execute(
+                    "DELETE FROM judgments WHERE query = ? AND passage_id = ? AND origin = ?",
+                    [query, passage_id, origin],
+                )
             cur = self.db.execute(
                 "INSERT INTO judgments (query, passage_id, label, origin, created_at) VALUES (?, ?, ?, ?, ?)",
                 [query, passage_id, float(label), origin, now_iso()],

@@ -22,6 +22,8 @@ from core.loading import load_encoder, load_reranker  # noqa: E402
 from core.search import SearchEngine  # noqa: E402
 from core.store import CorpusStore  # noqa: E402
 
+LEVELS = (0.02, 0.05, 0.1, 0.2, 0.3)  # shares of questions whose top answer is below each
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,9 +43,13 @@ def main() -> None:
         with open(args.heldout, encoding="utf-8") as fh:
             sets["held-out"] = [json.loads(line)["query"] for line in fh][:150]
     for name, questions in sets.items():
-        confident = sum(engine.search(q).confident for q in questions)
+        results = [engine.search(q) for q in questions]
+        confident = sum(r.confident for r in results)
         share = confident / len(questions)
         print(f"{name}: {confident} of {len(questions)} questions answered confidently ({share:.1%})")
+        tops = [r.hits[0].confidence or 0.0 if r.hits else 0.0 for r in results]
+        below = ", ".join(f"< {level:.0%}: {sum(t < level for t in tops) / len(tops):.1%}" for level in LEVELS)
+        print(f"  top answer's confidence {below}")
 
 
 if __name__ == "__main__":

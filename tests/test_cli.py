@@ -24,7 +24,7 @@ def test_import_ask_json_and_export(tmp_path, capsys):
     doc = tmp_path / "water.md"
     doc.write_text("# Water\n\n" + "Boil stream water for one minute before drinking it. " * 8, encoding="utf-8")
     code, out, _ = _run(capsys, "import", str(doc), "--db", db, "--no-embed")
-    assert code == 0 and "1 passage(s) added" in out
+    assert code == 0 and "1 passage added" in out
     code, out, err = _run(
         capsys,
         "ask",

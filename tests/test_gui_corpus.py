@@ -130,7 +130,8 @@ def test_import_a_folder_with_a_report(qtbot, make_window, store, tmp_path):
     report = dialog.last_import
     assert report.added == 2 and report.files == 3 and len(report.errors) == 1
     kind, title, text = window.messages.log[-1]
-    assert kind == "warning" and title == "Import finished with problems" and "2 passage(s) added" in text
+    assert kind == "warning" and title == "Import finished with problems" and "2 passages added" in text
+    assert "photo.md" in text and "binary" in text  # the reason in the text, not only under "Show Details"
     assert "binary" in window.messages.boxes[-1].detailedText()
     assert store.count() == 10
     assert search(qtbot, window, "bowline loop").hits[0].title.startswith("Knots")

@@ -105,11 +105,18 @@ def test_the_event_loop_keeps_turning_while_a_slow_reranker_works(qtbot, make_wi
 
 
 def test_no_confident_answer_shows_the_banner(qtbot, make_window):
-    window = make_window(FakeReranker(scores=lambda q, ps: [-6.0] * len(ps)))
+    window = make_window(FakeReranker(scores=lambda q, ps: [-2.0] * len(ps)))  # confidence 12%: below 50%
     result = type_question(qtbot, window, "boil water")
     assert result.confident is False
     assert window.banner.isVisible()
     assert window.banner.text() == "No confident answer; closest passages:"
+
+
+def test_a_top_answer_near_zero_confidence_says_the_library_has_no_answer(qtbot, make_window):
+    window = make_window(FakeReranker(scores=lambda q, ps: [-6.0] * len(ps)))  # confidence 0.2%: below 2%
+    result = type_question(qtbot, window, "boil water")
+    assert result.confident is False
+    assert window.banner.text().startswith("Nothing in the library seems to answer this")
 
 
 def test_confident_top_answer_stands_out(qtbot, make_window):
@@ -126,8 +133,9 @@ def test_confident_top_answer_stands_out(qtbot, make_window):
 def test_without_a_reranker_the_status_bar_says_bm25_only_and_why(qtbot, make_window):
     window = make_window(reranker=None)
     assert window.reranker_state == "unavailable"
-    assert "unavailable: BM25 only" in window.reranker_label.text()
+    assert window.reranker_label.text() == "Reranker unavailable: no reranker model is installed"
     assert "No reranker model is installed" in window.reranker_label.toolTip()
+    assert "BM25" in window.reranker_label.toolTip()
     result = type_question(qtbot, window, "hypothermia shivering")
     assert not result.reranked
     assert window.model.hit(0).title == "Hypothermia signs"

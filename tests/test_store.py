@@ -90,6 +90,19 @@ def test_judgments_and_bookmarks(store):
         store.add_judgment("q", "s-001", 2.0)
 
 
+def test_a_replacing_judgment_takes_the_place_of_the_earlier_one_in_one_write(store):
+    store.add_judgment("how to boil water", "s-001", 1.0, origin="gui")
+    store.add_judgment("how to boil water", "s-001", 1.0, origin="cli")
+    store.add_judgment("how to boil water", "s-002", 1.0, origin="gui")
+    seen = []
+    store.subscribe(seen.append)
+    store.add_judgment("how to boil water", "s-001", 0.0, origin="gui", replace=True)
+    assert len(seen) == 1  # one transaction, one change
+    rows = {(j["passage_id"], j["origin"]): j["label"] for j in store.judgments()}
+    assert rows == {("s-001", "cli"): 1.0, ("s-002", "gui"): 1.0, ("s-001", "gui"): 0.0}
+    assert len(store.judgments()) == 3  # the slip is gone, other origins and passages are kept
+
+
 def test_listeners_hear_committed_changes(store):
     seen = []
     store.subscribe(seen.append)
