@@ -10,11 +10,13 @@ import re
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedLayout,
     QTextBrowser,
@@ -31,6 +33,9 @@ from .themes import LIGHT, Theme
 if TYPE_CHECKING:
     from core.records import SearchHit
 
+
+HEADER_SHARE = 0.4  # of the reading pane's height, at most, for the title, source and care note
+HEADER_MIN_PX = 60
 
 CARE_NOTE = (
     "First aid: if someone is badly hurt or ill, call for help first if you can (112, 911 or your local "
@@ -141,12 +146,26 @@ class DetailPane(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
+        # title, source and care note scroll on their own, in at most HEADER_SHARE of the pane: in a small
+        # window they would otherwise leave the passage itself two or three lines
+        self.header = QWidget()
+        header_layout = QVBoxLayout(self.header)
+        header_layout.setContentsMargins(0, 0, 0, 0)
+        header_layout.addWidget(self.title_label)
+        header_layout.addWidget(self.meta_label)
+        header_layout.addWidget(self.care_note)
+        self.header_scroll = QScrollArea()
+        self.header_scroll.setWidget(self.header)
+        self.header_scroll.setWidgetResizable(True)
+        self.header_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.header_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.header_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.header_scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.meta_label)
-        layout.addWidget(self.care_note)
+        layout.addWidget(self.header_scroll)
         layout.addWidget(self.body, 1)
         layout.addWidget(self.feedback_note)
         layout.addLayout(buttons)
@@ -165,6 +184,19 @@ class DetailPane(QWidget):
         self._note_timer.setSingleShot(True)
         self._note_timer.timeout.connect(self._restore_note)
 
+    # ------------------------------------------------------------------ layout
+    def _fit_header(self) -> None:
+        """The header as tall as its text, but never more than HEADER_SHARE of the pane (then it scrolls)."""
+        width = self.header_scroll.viewport().width() or self.width()
+        layout = self.header.layout()
+        need = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else self.header.sizeHint().height()
+        cap = max(HEADER_MIN_PX, int(self.height() * HEADER_SHARE))
+        self.header_scroll.setFixedHeight(max(1, min(need, cap)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_header()
+
     # ------------------------------------------------------------------ content
     def show_hit(self, hit: SearchHit, query: str, terms: frozenset[str], bookmarked: bool) -> None:
         same = self.hit is not None and self.hit.id == hit.id and self.query == query
@@ -180,6 +212,7 @@ class DetailPane(QWidget):
             lines.append(match_line(hit))
         self.meta_label.setText("\n".join(lines))
         self.care_note.setVisible("first-aid" in (hit.topics or []))
+        self._fit_header()
         scroll = self.body.verticalScrollBar().value() if same else 0
         self._render()
         self.body.verticalScrollBar().setValue(scroll)

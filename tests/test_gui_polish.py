@@ -253,3 +253,35 @@ def test_a_question_typed_while_the_corpus_opens_is_said_to_be_waiting(qtbot, ma
     window.search_box.clear()
     window.search_now()
     assert window.banner.text() == HINT
+
+
+def test_in_a_small_window_the_passage_keeps_most_of_the_reading_pane(qtbot, make_window):
+    from core.records import SearchHit
+
+    window = make_window()
+    window.resize(800, 500)
+    long_source = "Survival Search editors, after " + "a very long guideline title, " * 12
+    hit = SearchHit(
+        "x-1",
+        "A cold person who stops shivering is getting worse",
+        "Shivering stops. " * 80,
+        long_source,
+        "",
+        ["cold", "first-aid"],
+        1.0,
+        None,
+        None,
+    )
+    window.detail.show_hit(hit, "shivering", frozenset({"shiver"}), False)
+    qtbot.waitUntil(lambda: window.detail.care_note.isVisible())
+    pane = window.detail
+    assert pane.header_scroll.height() <= 0.4 * pane.height() + 1  # title, source and care note scroll instead
+    assert pane.body.height() >= pane.header_scroll.height()
+    window.resize(1300, 900)
+    qtbot.waitUntil(
+        lambda: (
+            pane.header_scroll.height()
+            >= pane.header.layout().totalHeightForWidth(pane.header_scroll.viewport().width())
+            or pane.header_scroll.height() >= 0.4 * pane.height() - 1
+        )
+    )
