@@ -42,7 +42,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="reranker folder (default: the shipped one, if installed)")
     parser.add_argument("--out", default=str(ROOT / "docs"), help="where the PNGs go")
-    parser.add_argument("--query", default="how to purify water")
+    parser.add_argument("--query", default="friend is shivering and confused")
     args = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="survival-screens-")
