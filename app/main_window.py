@@ -302,8 +302,10 @@ class MainWindow(QMainWindow):
         self.models.attach(engine)
         self._refresh_corpus_info()
         update = self.store.builtin_update
-        if update is not None and update.summary():
+        if update is not None and update.summary():  # corrections to safety advice: said where it is read
             self.statusBar().showMessage(update.summary(), 15000)
+            if not self.search_box.text().strip():
+                self._set_banner("info", update.summary())
         self.engine_ready.emit()
         app = QApplication.instance()
         if app is not None:  # coming back from another program: it may have changed the corpus

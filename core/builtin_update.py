@@ -9,7 +9,8 @@ last saw them:
   ``history.json``) is replaced by the new version, with the new shipped vector;
 * a passage the user edited is kept exactly as the user left it, and reported;
 * a passage new in this release is added; one the user deleted stays deleted (the corpus records
-  which built-in ids it was given; a corpus made before that record existed counts what it holds);
+  which built-in ids it was given; for a corpus made before that record existed, the ids that had
+  shipped when it was filled, by ``history.json``'s first-shipped times);
 * a backup is made first; if it cannot be, nothing is changed and the update waits for the next opening.
 
 ``python scripts/builtin_history.py`` rewrites ``history.json`` from the git history of the shipped files.
@@ -21,11 +22,13 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import paths
 from .builtin import builtin_passages, shipped_vectors
+from .errors import ValidationError
 from .records import Passage
 from .store import scrub, validate_passage
 
@@ -87,10 +90,21 @@ def release_digest(folder: Path = paths.BUILTIN_CORPUS_DIR) -> str:
 
 def shipped_history(folder: Path = paths.BUILTIN_CORPUS_DIR) -> dict[str, set[str]]:
     """Every fingerprint each built-in id ever shipped with (before this release)."""
+    return {pid: set(prints) for pid, prints in _history(folder).get("fingerprints", {}).items()}
+
+
+def first_shipped(folder: Path = paths.BUILTIN_CORPUS_DIR) -> dict[str, str]:
+    """When each built-in id first shipped (ISO time of the commit; absent: new in this release)."""
+    return dict(_history(folder).get("first_shipped", {}))
+
+
+def _history(folder: Path) -> dict:
     try:
         data = json.loads((folder / HISTORY_FILE).read_text(encoding="utf-8"))
-        return {pid: set(prints) for pid, prints in data.get("fingerprints", {}).items()}
-    except (OSError, ValueError, AttributeError) as exc:
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return data
+    except (OSError, ValueError) as exc:
         log.warning("no usable %s in %s (%s): only unchanged passages count as unedited", HISTORY_FILE, folder, exc)
         return {}
 
@@ -109,9 +123,8 @@ def update_from_builtin(store: CorpusStore, folder: Path = paths.BUILTIN_CORPUS_
     if store.get_meta(RELEASE_KEY) == release:
         return None
     shipped = {p.id: p for p in builtin_passages(folder)}
-    given_meta = store.get_meta(GIVEN_KEY)
     held = store.get_many(shipped)
-    given = set(json.loads(given_meta)) if given_meta else set(held)
+    given = _given(store, folder, held)
     history = shipped_history(folder)
     report = BuiltinUpdate()
     replacements: list[Passage] = []
@@ -121,23 +134,26 @@ def update_from_builtin(store: CorpusStore, folder: Path = paths.BUILTIN_CORPUS_
             if pid not in given:
                 report.added.append(pid)
             continue
-        have, want = fingerprint(current), fingerprint(new)
-        if have == want:
+        have = _fingerprint_or_none(current)
+        if have == fingerprint(new):
             continue
-        if have in history.get(pid, ()):
+        if have is not None and have in history.get(pid, ()):
             replacements.append(new)
-            report.corrected.append(pid)
         else:
             report.kept_edited.append(pid)
-    if report.changed:
+    if replacements or report.added:
         from .safety import backup_before
 
         if backup_before(store, "builtin-update") is None:
             report.skipped = "no backup of the corpus could be written first (is the disk full?)."
             log.warning("built-in update of %s postponed: %s", store.path, report.skipped)
             return report
-        store.replace_passages(replacements)
-        store.add_passages([shipped[pid] for pid in report.added], skip_duplicates=True)
+        # checked again inside the write: another window may have edited one since it was read above
+        report.corrected = store.replace_passages(
+            replacements, keep_if=lambda p: _fingerprint_or_none(p) in history.get(p.id, ())
+        )
+        report.kept_edited += [p.id for p in replacements if p.id not in set(report.corrected)]
+        report.added, _ = store.add_passages([shipped[pid] for pid in report.added], skip_duplicates=True)
         vectors_model, vectors = shipped_vectors(store, folder, report.corrected + report.added)
         if vectors:
             store.save_embeddings(vectors_model, vectors)
@@ -146,6 +162,40 @@ def update_from_builtin(store: CorpusStore, folder: Path = paths.BUILTIN_CORPUS_
     if report.changed or report.kept_edited:
         log.info("built-in update of %s: %s", store.path, report.summary())
     return report
+
+
+def _given(store: CorpusStore, folder: Path, held: dict[str, Passage]) -> set[str]:
+    """The built-in ids this corpus has been given: recorded since this module exists; for an older corpus,
+    those it holds plus every id that had shipped by the time it was filled (the rest the user deleted)."""
+    recorded = store.get_meta(GIVEN_KEY)
+    if recorded:
+        try:
+            return set(json.loads(recorded))
+        except ValueError:
+            log.warning("unreadable %s in %s: working it out again", GIVEN_KEY, store.path)
+    with store._lock:
+        row = store.db.execute("SELECT min(created_at) FROM passages WHERE origin = 'builtin'").fetchone()
+    filled = _when(row[0] if row else None)
+    if filled is None:
+        return set(held)
+    shipped_at = {pid: _when(at) for pid, at in first_shipped(folder).items()}
+    return set(held) | {pid for pid, at in shipped_at.items() if at is not None and at <= filled}
+
+
+def _when(text: str | None) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _fingerprint_or_none(passage: Passage) -> str | None:
+    """A stored passage the cleaning now refuses (e.g. a title since made too long) counts as the user's."""
+    try:
+        return fingerprint(passage)
+    except ValidationError:
+        return None
 
 
 def _count(n: int, noun: str) -> str:

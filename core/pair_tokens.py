@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import ModelError
 
-PASSAGE_CACHE_SIZE = 8192  # passages whose word pieces are kept (~1.5 MB at ~180 ids each)
+PASSAGE_CACHE_SIZE = 8192  # passages whose word pieces are kept: at most max_length int32 ids each (8 MB at 256)
 
 
 def load_tokenizer(folder: Path, max_length: int | None):  # noqa: ANN201 - tokenizers.Tokenizer, imported lazily
@@ -90,7 +90,11 @@ class PairBatch:
 
 class PairTokenizer:
     """Pair inputs as the folder's tokenizer builds them (``[CLS] query [SEP] passage [SEP]`` for BERT),
-    with each passage's word pieces computed once and kept (least recently used dropped first)."""
+    with each passage's word pieces computed once and kept (least recently used dropped first).
+
+    Not thread-safe (the cache is shared): a reranker scores on one thread at a time (the app's
+    ``search`` lane); a new model warms up on its own object before it is handed over.
+    """
 
     def __init__(self, folder: Path, max_length: int, cache_size: int = PASSAGE_CACHE_SIZE) -> None:
         self.tokenizer = load_tokenizer(folder, None)  # word pieces only; truncation is done here
@@ -110,16 +114,18 @@ class PairTokenizer:
         self._special = sum(len(p) for p in self._parts)
         if max_length <= self._special:
             raise ModelError(f"max_length {max_length} leaves no room for text between the special tokens.")
-        self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._passages: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
 
-    def word_ids(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """Word-piece ids of each text (no special tokens, not truncated), from the cache where kept."""
+    def word_ids(self, texts: Sequence[str]) -> list[tuple[np.ndarray, int]]:
+        """Each text's word-piece ids (no special tokens; only the first ``max_length`` are kept, which is
+        all a pair can hold) and its full length, from the cache where kept."""
         found = [self._passages.get(t) for t in texts]
         missing = list(dict.fromkeys(t for t, ids in zip(texts, found, strict=True) if ids is None))
-        fresh = {}
+        fresh: dict[str, tuple[np.ndarray, int]] = {}
         if missing:
             encoded = self.tokenizer.encode_batch(missing, add_special_tokens=False)
-            fresh = {t: np.asarray(e.ids, dtype=np.int64) for t, e in zip(missing, encoded, strict=True)}
+            for text, e in zip(missing, encoded, strict=True):
+                fresh[text] = (np.asarray(e.ids[: self.max_length], dtype=np.int32), len(e.ids))
         for text in texts:
             if text in self._passages:
                 self._passages.move_to_end(text)
@@ -136,14 +142,14 @@ class PairTokenizer:
         query_ids = np.asarray(self.tokenizer.encode(query, add_special_tokens=False).ids, dtype=np.int64)
         budget = self.max_length - self._special
         words = self.word_ids(passages)
-        kept = [_longest_first(len(query_ids), len(ids), budget) for ids in words]
+        kept = [_longest_first(len(query_ids), full, budget) for _, full in words]
         lengths = np.array([self._special + q + p for q, p in kept], dtype=np.int64)
         width = int(lengths.max()) if len(kept) else 0
         input_ids = np.full((len(kept), width), self.pad_id, dtype=np.int64)
         types = np.zeros((len(kept), width), dtype=np.int64)
         cls, mid, end = self._parts
         cls_t, mid_t, end_t = self._part_types
-        for row, ((q, p), ids) in enumerate(zip(kept, words, strict=True)):
+        for row, ((q, p), (ids, _)) in enumerate(zip(kept, words, strict=True)):
             segments = (
                 (cls, cls_t),
                 (query_ids[:q], self._word_types[0]),

@@ -101,6 +101,8 @@ class Reranker:
                 model_kwargs={"dtype": dtype},
             )
             self._pairs = PairTokenizer(info.path, self.max_length)
+            # the direct path feeds the one transformer module; prompts or extra modules go through predict
+            self._direct = len(self.model) == 1 and not getattr(self.model, "prompts", None)
         except ModelError:
             raise
         except Exception as exc:  # any load failure becomes one clear message
@@ -132,6 +134,8 @@ class Reranker:
         """One logit per passage: inputs from the pair tokenizer, sorted by length, one batch on CUDA."""
         if not passages:
             return np.zeros(0, dtype=np.float32)
+        if not self._direct:
+            return self.predict_scores(query, passages, batch_size)
         batch = self._pairs.encode(query, passages)
         order = np.argsort(batch.lengths, kind="stable")
         scores = np.zeros(len(passages), dtype=np.float32)

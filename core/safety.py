@@ -33,7 +33,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from . import paths
-from .errors import CorpusBusyError, CorpusCorruptError, CorpusDamagedError, CorpusError, CorpusWriteError
+from .errors import (
+    CorpusBusyError,
+    CorpusCorruptError,
+    CorpusDamagedError,
+    CorpusError,
+    CorpusWriteError,
+    SurvivalSearchError,
+)
 
 if TYPE_CHECKING:
     from .store import CorpusStore
@@ -466,7 +473,7 @@ def _apply_builtin_update(store: CorpusStore):  # noqa: ANN202 - BuiltinUpdate |
 
     try:
         return update_from_builtin(store)
-    except CorpusError as exc:  # e.g. the disk filled up half-way: the transaction rolled back, try next time
+    except (SurvivalSearchError, ValueError) as exc:  # e.g. a full disk: each write rolled back, tried again later
         log.warning("built-in library update of %s failed: %s", store.path, exc)
         return BuiltinUpdate(skipped=str(exc))
 

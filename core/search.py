@@ -52,7 +52,8 @@ PIPELINE_CONFIG = "survival_search.json"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
-# A top answer below this confidence means the library most likely has no answer at all. Measured with
+# A top answer below this confidence, on a model whose confidence scaling was fitted (its folder's
+# survival_search.json), means the library most likely has no answer at all. Measured with
 # scripts/confidence_check.py (shipped model, built-in passages + FM 3-05.70): 0.7% of 150 answerable
 # held-out questions have their top answer below 2%, and 80% of 40 off-topic ones; the level is the
 # largest of 2/5/10/20/30% with at most 2% of answerable questions below it (5% already had 3.3%).
@@ -80,6 +81,7 @@ class Calibration:
     platt_a: float = 1.0
     platt_b: float = 0.0
     confident_at: float = 0.5
+    calibrated: bool = False  # the confidence scaling was fitted for this model (its folder says how)
 
     @classmethod
     def for_model(cls, folder: Path | None) -> Calibration:
@@ -94,6 +96,7 @@ class Calibration:
                 platt_a=float(platt.get("a", 1.0)),
                 platt_b=float(platt.get("b", 0.0)),
                 confident_at=float(platt.get("confident_at", 0.5)),
+                calibrated="a" in platt and "b" in platt,
             )
         except (OSError, ValueError, AttributeError) as exc:
             log.warning("ignoring unreadable %s: %s", folder / PIPELINE_CONFIG, exc)
@@ -403,7 +406,8 @@ class SearchEngine:
         result.confident = bool(len(order)) and float(confidence[order[0]]) >= self.calibration.confident_at
         if not result.confident:
             top = float(confidence[order[0]]) if len(order) else 0.0
-            result.notice = _join(result.notice, NOTHING_ANSWERS if top < NOTHING_ANSWERS_BELOW else NOT_CONFIDENT)
+            nothing = self.calibration.calibrated and top < NOTHING_ANSWERS_BELOW  # measured for fitted scales only
+            result.notice = _join(result.notice, NOTHING_ANSWERS if nothing else NOT_CONFIDENT)
         result.timings_ms["total_ms"] = (time.perf_counter() - started) * 1000
         return result
 

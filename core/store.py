@@ -422,14 +422,34 @@ class CorpusStore:
         self._write("save the passage in", run)
         return self.get(passage_id)  # type: ignore[return-value]
 
-    def replace_passages(self, passages: Iterable[Passage]) -> None:
-        """Give existing passages new title/text/source/section/topics (by id), all in one transaction."""
+    def replace_passages(
+        self, passages: Iterable[Passage], *, keep_if: Callable[[Passage], bool] | None = None
+    ) -> list[str]:
+        """Give existing passages new title/text/source/section/topics (by id), all in one transaction.
+
+        ``keep_if`` sees each stored passage inside the transaction; one it refuses (or one deleted
+        meanwhile, with a ``keep_if``) is left as it is. Returns the ids replaced.
+        """
         rows = [
             (p.id, {"title": p.title, "text": p.text, "source": p.source, "section": p.section, "topics": p.topics})
             for p in passages
         ]
+        done: list[str] = []
+
+        def run() -> Change:
+            change = Change()
+            for pid, fields in rows:
+                if keep_if is not None:
+                    current = self.get(pid)
+                    if current is None or not keep_if(current):
+                        continue
+                change.updated.append(self._update_row(pid, fields))
+                done.append(pid)
+            return change
+
         if rows:
-            self._write("update passages in", lambda: Change(updated=[self._update_row(pid, f) for pid, f in rows]))
+            self._write("update passages in", run)
+        return done
 
     def _update_row(self, passage_id: str, fields: dict[str, object]) -> tuple[str, list[str], list[str]]:
         """Inside a transaction: rewrite one passage; its stored vector goes (the text may have changed)."""

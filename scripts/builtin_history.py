@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,18 +30,30 @@ def _git(*args: str) -> str:
 def main() -> None:
     folder = paths.BUILTIN_CORPUS_DIR.relative_to(ROOT).as_posix()
     prints: dict[str, set[str]] = {}
-    commits = _git("log", "--format=%H", "--", folder).split()
-    for commit in commits:
+    first: dict[str, str] = {}  # id -> commit time it first shipped (UTC, ISO)
+    log_lines = _git("log", "--reverse", "--format=%H %cI", "--", folder).splitlines()
+    commits = [line.split()[0] for line in log_lines]
+    for line in log_lines:
+        commit, when = line.split()
+        when_utc = datetime.fromisoformat(when).astimezone(UTC).isoformat(timespec="seconds")
         files = [f for f in _git("ls-tree", "--name-only", f"{commit}:{folder}").split() if f.endswith(".jsonl")]
         for name in files:
             for p in parse_builtin_lines(_git("show", f"{commit}:{folder}/{name}").splitlines()):
                 prints.setdefault(p.id, set()).add(fingerprint(p))
-    for p in builtin_passages():  # the working tree: the release being made
+                first.setdefault(p.id, when_utc)
+    for p in builtin_passages():  # the working tree: the release being made (new ids: no first-shipped time)
         prints.setdefault(p.id, set()).add(fingerprint(p))
-    about = "fingerprints (core.builtin_update.fingerprint) of every shipped version of each built-in passage"
+    about = (
+        "fingerprints (core.builtin_update.fingerprint) of every shipped version of each built-in passage, "
+        "and when each id first shipped"
+    )
     lines = [f"{json.dumps(pid)}: {json.dumps(sorted(values))}" for pid, values in sorted(prints.items())]
-    body = ",\n".join(lines)
-    text = f'{{"about": {json.dumps(about)},\n"commits": {len(commits)},\n"fingerprints": {{\n{body}\n}}}}\n'
+    times = [f"{json.dumps(pid)}: {json.dumps(when)}" for pid, when in sorted(first.items())]
+    body, shipped = ",\n".join(lines), ",\n".join(times)
+    text = (
+        f'{{"about": {json.dumps(about)},\n"commits": {len(commits)},\n'
+        f'"fingerprints": {{\n{body}\n}},\n"first_shipped": {{\n{shipped}\n}}}}\n'
+    )
     json.loads(text)  # well formed
     target = paths.BUILTIN_CORPUS_DIR / HISTORY_FILE
     target.write_text(text, encoding="utf-8")

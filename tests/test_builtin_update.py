@@ -21,6 +21,7 @@ from core.records import Passage
 from core.search import SearchEngine
 from core.store import CorpusStore, content_hash
 
+OLD_RELEASE_TIME = "2026-01-01T00:00:00+00:00"  # when the v1 passages first shipped, before any corpus here
 V1 = [
     ("b-001", "Boiling water", "Boil water for one minute to make it safe."),
     ("b-002", "Nosebleed", "Pinch the nose for 10 minutes; see a doctor after 20 to 30 minutes."),
@@ -40,7 +41,8 @@ def _write_release(folder: Path, rows: list[tuple[str, str, str]], history: list
     for older in [*history, folder]:
         for p in builtin_passages(older):
             prints.setdefault(p.id, set()).add(fingerprint(p))
-    history_data = {"fingerprints": {pid: sorted(v) for pid, v in prints.items()}}
+    first = {p.id: OLD_RELEASE_TIME for older in history for p in builtin_passages(older)}
+    history_data = {"fingerprints": {pid: sorted(v) for pid, v in prints.items()}, "first_shipped": first}
     (folder / HISTORY_FILE).write_text(json.dumps(history_data), encoding="utf-8")
     return folder
 
@@ -107,11 +109,40 @@ def test_an_update_is_postponed_when_no_backup_can_be_made(tmp_path, v1, v2, mon
     store.close()
 
 
-def test_a_corpus_made_before_releases_were_recorded_gets_new_passages(tmp_path, v1, v2):
+def test_a_corpus_made_before_releases_were_recorded_gets_new_passages_not_deleted_ones(tmp_path, v1, v2):
     store = _corpus_from(tmp_path, v1)
-    store.db.execute("DELETE FROM meta WHERE key IN (?, ?)", [GIVEN_KEY, RELEASE_KEY])
+    store.delete_passages(["b-004"])
+    store.db.execute("DELETE FROM meta WHERE key IN (?, ?)", [GIVEN_KEY, RELEASE_KEY])  # as an older app left it
     report = update_from_builtin(store, v2)
-    assert report.added == ["b-005"] and sorted(report.corrected) == ["b-002", "b-003", "b-004"]
+    assert report.added == ["b-005"]  # new in v2; b-004 had shipped before this corpus was filled: deleted
+    assert sorted(report.corrected) == ["b-002", "b-003"] and store.get("b-004") is None
+    store.close()
+
+
+def test_an_edit_made_in_another_window_during_the_update_is_kept(tmp_path, v1, v2, monkeypatch):
+    import core.safety
+
+    store = _corpus_from(tmp_path, v1)
+    other = CorpusStore(store.path, create_from_builtin=False)
+    real_backup = core.safety.backup_before
+
+    def backup_then_edit_elsewhere(target, reason):  # noqa: ANN001, ANN202 - the gap between reading and writing
+        other.update_passage("b-002", text="My clinic says 15 minutes of pinching.")
+        return real_backup(target, reason)
+
+    monkeypatch.setattr(core.safety, "backup_before", backup_then_edit_elsewhere)
+    report = update_from_builtin(store, v2)
+    assert "b-002" in report.kept_edited and "b-002" not in report.corrected
+    assert store.get("b-002").text == "My clinic says 15 minutes of pinching."
+    other.close()
+    store.close()
+
+
+def test_a_stored_passage_the_cleaning_now_refuses_counts_as_the_users_and_opening_goes_on(tmp_path, v1, v2):
+    store = _corpus_from(tmp_path, v1)
+    store.db.execute("UPDATE passages SET title = ? WHERE id = 'b-002'", ["T" * 5000])
+    report = update_from_builtin(store, v2)
+    assert "b-002" in report.kept_edited and store.get("b-002").title == "T" * 5000
     store.close()
 
 

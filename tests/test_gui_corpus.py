@@ -279,3 +279,4 @@ def test_opening_says_what_a_built_in_library_update_did(qtbot, make_window, sto
     assert message == (
         "Built-in library updated: 2 passages corrected. 1 passage you edited was kept as you wrote it."
     )
+    assert window.banner.isVisible() and window.banner.text() == message

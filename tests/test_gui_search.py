@@ -113,9 +113,15 @@ def test_no_confident_answer_shows_the_banner(qtbot, make_window):
 
 
 def test_a_top_answer_near_zero_confidence_says_the_library_has_no_answer(qtbot, make_window):
+    from core.search import Calibration
+
     window = make_window(FakeReranker(scores=lambda q, ps: [-6.0] * len(ps)))  # confidence 0.2%: below 2%
     result = type_question(qtbot, window, "boil water")
-    assert result.confident is False
+    assert result.confident is False  # a model without a fitted confidence scale: only "not confident"
+    assert window.banner.text() == "No confident answer; closest passages:"
+    window.engine.calibration = Calibration(calibrated=True)  # as the shipped model's folder says
+    window.search_box.clear()
+    type_question(qtbot, window, "boil water in a pot")
     assert window.banner.text().startswith("Nothing in the library seems to answer this")
 
 
