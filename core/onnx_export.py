@@ -20,6 +20,8 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -39,6 +41,7 @@ RECIPE = "1"  # bump when the export steps change: old cache files are then igno
 _DIGEST_FILE = "digests.json"
 _WEIGHT_GLOBS = ("model.safetensors", "model-*.safetensors", "pytorch_model.bin", "pytorch_model-*.bin")
 _export_lock = threading.Lock()
+CHILD_TIMEOUT_S = 1800  # an export takes 10-20 s on a 2-core laptop
 
 
 def ort_version() -> str:
@@ -87,11 +90,43 @@ def ensure_onnx(folder: str | Path, kind: Kind, precision: Precision, cache: Pat
         target = cache / name
         if not target.is_file():
             started = time.perf_counter()
-            export_onnx(folder, target, kind, precision)
+            if "torch" in sys.modules:  # already paid for in this process (training, tests): export here
+                export_onnx(folder, target, kind, precision)
+            else:
+                _export_in_child(folder, target, kind, precision)
             log.info(
                 "exported %s (%s, %s) to %s in %.1f s", folder, kind, precision, target, time.perf_counter() - started
             )
     return target
+
+
+def _export_in_child(folder: Path, target: Path, kind: Kind, precision: Precision) -> None:
+    """:func:`export_onnx` in a child process: torch (about 1.3 GB here) leaves memory with it, instead of
+    staying in the app for the rest of its first session, and never holds the app's interpreter lock."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    command = [sys.executable, "-m", "core.onnx_export", str(folder), str(target), kind, precision]
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ModelError(f"Could not export {folder} to ONNX: the export process failed ({exc}).") from exc
+    if done.returncode != 0:
+        lines = [line for line in (done.stderr or "").splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"it exited with code {done.returncode}"
+        raise ModelError(reason if reason.startswith("Could not export") else f"Could not export {folder}: {reason}")
+
+
+def main(argv: list[str]) -> int:
+    """``python -m core.onnx_export FOLDER TARGET KIND PRECISION``: what :func:`_export_in_child` runs."""
+    folder, target, kind, precision = argv
+    paths.force_offline()
+    try:
+        export_onnx(Path(folder), Path(target), kind, precision)  # type: ignore[arg-type]
+    except ModelError as exc:
+        print(str(exc).replace("\n", " "), file=sys.stderr)
+        return 1
+    return 0
 
 
 def export_onnx(folder: Path, target: Path, kind: Kind, precision: Precision) -> None:
@@ -227,3 +262,7 @@ def _write_json_atomic(path: Path, data: dict[str, object]) -> None:
         os.replace(tmp, path)
     except OSError as exc:  # only a memo: hashing again next time is the cost
         log.debug("could not write %s: %s", path, exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

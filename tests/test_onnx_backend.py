@@ -192,3 +192,20 @@ def test_the_fast_reranker_drives_the_engine(store, tiny_cross_encoder, onnx_cac
     result = engine.search("boil water")
     assert result.reranked and result.device == "cpu" and result.model == str(tiny_cross_encoder)
     assert all(h.rerank_score is not None for h in result.hits)
+
+
+@pytest.mark.slow
+def test_the_app_exports_in_a_child_process_and_says_why_one_fails(tiny_cross_encoder, tmp_path):
+    """torch then leaves memory with the child (the app itself never imports it); its error reaches the user."""
+    from core.onnx_export import _export_in_child
+
+    target = tmp_path / "ce.onnx"
+    _export_in_child(tiny_cross_encoder, target, "cross-encoder", "int8")
+    assert target.is_file()
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        (broken / name).write_text("not a model", encoding="utf-8")
+    with pytest.raises(ModelError, match="Could not export"):
+        _export_in_child(broken, tmp_path / "b.onnx", "cross-encoder", "int8")
+    assert not (tmp_path / "b.onnx").exists()
