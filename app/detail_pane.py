@@ -34,6 +34,12 @@ if TYPE_CHECKING:
     from core.records import SearchHit
 
 
+# what the percentage is, and how often it was right (work/reliability.py, shipped model, default pipeline)
+MATCH_TIP = (
+    "Match: how strongly the reranker rates this passage for your question, not a promise that it is right. "
+    "Measured on 264 test questions, the top answer at 95% or more was the right passage about 3 times in 4: "
+    "read it, and check the source."
+)
 HEADER_SHARE = 0.4  # of the reading pane's height, at most, for the title, source and care note
 HEADER_MIN_PX = 60
 
@@ -60,7 +66,7 @@ def match_line(hit: SearchHit) -> str:
 
     parts = []
     if hit.confidence is not None:
-        parts.append(f"Confidence {round(hit.confidence * 100)}% ({confidence_label(hit.confidence)})")
+        parts.append(f"Match {round(hit.confidence * 100)}% ({confidence_label(hit.confidence)})")
     else:
         parts.append("Not reranked")
     found = []
@@ -108,6 +114,7 @@ class DetailPane(QWidget):
         self.meta_label.setObjectName("detailMeta")
         self.meta_label.setWordWrap(True)
         self.meta_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.meta_label.setToolTip(MATCH_TIP)
         self.body = QTextBrowser()
         self.body.setObjectName("detailBody")
         self.body.setOpenLinks(False)

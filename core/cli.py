@@ -176,7 +176,7 @@ def _print_result(result) -> None:  # noqa: ANN001
     if not result.hits:
         return
     for rank, hit in enumerate(result.hits, start=1):
-        sure = f"  [{hit.confidence:.0%} sure]" if hit.confidence is not None else ""
+        sure = f"  [match {hit.confidence:.0%}]" if hit.confidence is not None else ""
         print(f"{rank}. {hit.title}{sure}")
         print(f"   source: {hit.source}" + (f" — {hit.section}" if hit.section and hit.section != hit.title else ""))
         body = textwrap.shorten(hit.text, width=420, placeholder=" …")

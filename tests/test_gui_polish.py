@@ -213,7 +213,7 @@ def test_bookmarks_list_has_no_rank_confidence_or_stale_highlights(qtbot, make_w
     ask(qtbot, window, "signal mirror aircraft")
     open_first(qtbot, window)
     passage_id = window.detail.hit.id
-    assert "Confidence" in window.detail.meta_label.text()
+    assert "Match" in window.detail.meta_label.text()
     assert window.theme.match_bg.lower() in window.detail.body.toHtml().lower()  # the question's words lit
     qtbot.keyClick(window.detail.body, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: store.bookmarks() == [passage_id])
@@ -222,7 +222,7 @@ def test_bookmarks_list_has_no_rank_confidence_or_stale_highlights(qtbot, make_w
     qtbot.waitUntil(lambda: "Bookmarks: 1 passage" in window.banner.text())
     assert window.detail.hit.id == passage_id
     meta = window.detail.meta_label.text()
-    assert "Confidence" not in meta and "reranked" not in meta.lower() and "found #" not in meta
+    assert "Match" not in meta and "reranked" not in meta.lower() and "found #" not in meta
     assert window.detail.query == "" and window.detail.terms == frozenset()
     assert window.theme.match_bg.lower() not in window.detail.body.toHtml().lower()  # no words lit
     assert window.search_box.text() == ""  # the question asked is under Recent
