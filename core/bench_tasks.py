@@ -248,12 +248,12 @@ def _dev_ndcg(fast: Any, naive: Any, encoder: Any, k: int | None) -> dict[str, A
     overlaps = []
     for name, reranker in variants:
         engine = SearchEngine(store, reranker=reranker, encoder=encoder, settings=settings)
-        if name == "ours":
-            k = engine.rerank_count()
         for q in queries:
             result = engine.search(q.query, k=100)
             runs[name][q.qid] = [h.id for h in result.hits]
             times[name].append(result.timings_ms.get("rerank_ms", float("nan")))
+            if name == "ours":  # what was reranked (the count depends on the vectors, read at the first search)
+                k = int(result.timings_ms.get("reranked", 0))
             if name == "fp32":
                 runs["first stage"][q.qid] = [c.id for c in engine.first_stage(q.query)[0]][:100]
     for q in queries:
