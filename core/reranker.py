@@ -149,6 +149,7 @@ class Reranker:
                 if "out of memory" not in str(exc).lower() or self.device != "cuda":
                     raise
                 size = self._smaller_batch_after_oom(size)
+                self.batch_size = size  # remembered: the next question does not run out of memory again
                 continue
             start += len(rows)
         return scores

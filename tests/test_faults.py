@@ -399,6 +399,9 @@ def test_cuda_out_of_memory_retries_with_smaller_batches(tiny_cross_encoder):
     scores = reranker.score("boil water", [f"passage {i} about water" for i in range(40)])
     assert [b for _, b in batches] == [32, 16, 8, 8, 8, 8, 8]  # halved until it fits, then kept
     assert reranker.device == "cuda"
+    batches.clear()
+    reranker.score("boil water", [f"passage {i} about water" for i in range(16)])
+    assert [b for _, b in batches] == [8, 8]  # the next question starts at the size that fitted
     np.testing.assert_allclose(scores, expected, rtol=1e-5)
 
 
