@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import ValidationError
+from core.records import count_noun
 
 from .messages import Messages
 from .ops import Ops
@@ -50,34 +51,29 @@ Button = QMessageBox.StandardButton
 REASONS_SHOWN = 3  # problems listed in an import report's text; "Show Details" has them all
 
 
-def count(n: int, noun: str, plural: str = "") -> str:
-    """``1 file``, ``2 files``, ``0 duplicates``."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
-
-
 def import_summary(report: ImportReport) -> str:
     """One line for an import: files read, passages added, duplicates skipped, problems."""
     parts = [
-        f"{count(report.files, 'file')} read",
-        f"{count(report.added, 'passage')} added",
-        f"{count(report.skipped_duplicates, 'duplicate')} skipped",
+        f"{count_noun(report.files, 'file')} read",
+        f"{count_noun(report.added, 'passage')} added",
+        f"{count_noun(report.skipped_duplicates, 'duplicate')} skipped",
     ]
     if report.errors:
-        parts.append(count(len(report.errors), "problem"))
+        parts.append(count_noun(len(report.errors), "problem"))
     return ", ".join(parts)
 
 
 def import_problems(report: ImportReport) -> str:
     """An import report with problems: what was not imported and why (the first few), and what was."""
     errors = report.errors
-    lines = [f"{count(len(errors), 'file')} could not be imported:"]
+    lines = [f"{count_noun(len(errors), 'file')} could not be imported:"]
     lines += [f"• {reason}" for reason in errors[:REASONS_SHOWN]]
     if len(errors) > REASONS_SHOWN:
         lines.append(f"• and {len(errors) - REASONS_SHOWN:,} more (“Show Details” lists them all)")
-    duplicates = count(report.skipped_duplicates, "duplicate")
+    duplicates = count_noun(report.skipped_duplicates, "duplicate")
     if report.added:
         skipped = f", {duplicates} skipped" if report.skipped_duplicates else ""
-        lines.append(f"\nThe other files were imported: {count(report.added, 'passage')} added{skipped}.")
+        lines.append(f"\nThe other files were imported: {count_noun(report.added, 'passage')} added{skipped}.")
     elif report.skipped_duplicates:
         lines.append(f"\nNothing new was imported: {duplicates} skipped (already in the corpus).")
     else:

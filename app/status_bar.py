@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QProgressBar, QStatusBar, QWidget
 
+from core.records import count_noun
+
 from . import themes
 from .elided_label import ElidedLabel
 
@@ -151,7 +153,7 @@ class StatusBar(QStatusBar):
         self.embed_bar.hide()
         self.embed_label.setText("Embeddings: on")
         if count:
-            self.showMessage(f"Embedded {count:,} new passage{'' if count == 1 else 's'}.", 5000)
+            self.showMessage(f"Embedded {count_noun(count, 'new passage')}.", 5000)
 
     def embedding_failed(self, exc: BaseException) -> None:
         self.embed_bar.hide()

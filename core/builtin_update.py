@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from . import paths
 from .builtin import builtin_passages, shipped_vectors
 from .errors import ValidationError
-from .records import Passage
+from .records import Passage, count_noun
 from .store import scrub, validate_passage
 
 if TYPE_CHECKING:
@@ -60,13 +60,13 @@ class BuiltinUpdate:
             return f"The built-in library has an update that was not applied: {self.skipped}"
         parts = []
         if self.corrected:
-            parts.append(f"{_count(len(self.corrected), 'passage')} corrected")
+            parts.append(f"{count_noun(len(self.corrected), 'passage')} corrected")
         if self.added:
-            parts.append(f"{_count(len(self.added), 'new passage')} added")
+            parts.append(f"{count_noun(len(self.added), 'new passage')} added")
         text = "Built-in library updated: " + " and ".join(parts) + "." if parts else ""
         if self.kept_edited:
             text += (
-                f" {_count(len(self.kept_edited), 'passage')} you edited "
+                f" {count_noun(len(self.kept_edited), 'passage')} you edited "
                 f"{'was' if len(self.kept_edited) == 1 else 'were'} kept as you wrote "
                 f"{'it' if len(self.kept_edited) == 1 else 'them'}."
             )
@@ -90,15 +90,16 @@ def release_digest(folder: Path = paths.BUILTIN_CORPUS_DIR) -> str:
 
 def shipped_history(folder: Path = paths.BUILTIN_CORPUS_DIR) -> dict[str, set[str]]:
     """Every fingerprint each built-in id ever shipped with (before this release)."""
-    return {pid: set(prints) for pid, prints in _history(folder).get("fingerprints", {}).items()}
+    return _fingerprints(_history(folder))
 
 
-def first_shipped(folder: Path = paths.BUILTIN_CORPUS_DIR) -> dict[str, str]:
-    """When each built-in id first shipped (ISO time of the commit; absent: new in this release)."""
-    return dict(_history(folder).get("first_shipped", {}))
+def _fingerprints(history: dict) -> dict[str, set[str]]:
+    return {pid: set(prints) for pid, prints in history.get("fingerprints", {}).items()}
 
 
 def _history(folder: Path) -> dict:
+    """``history.json``: ``fingerprints`` (id -> every version shipped) and ``first_shipped`` (id -> the ISO
+    time of the commit it first shipped in; absent: new in this release)."""
     try:
         data = json.loads((folder / HISTORY_FILE).read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -124,8 +125,9 @@ def update_from_builtin(store: CorpusStore, folder: Path = paths.BUILTIN_CORPUS_
         return None
     shipped = {p.id: p for p in builtin_passages(folder)}
     held = store.get_many(shipped)
-    given = _given(store, folder, held)
-    history = shipped_history(folder)
+    recorded = _history(folder)
+    given = _given(store, recorded.get("first_shipped", {}), held)
+    history = _fingerprints(recorded)
     report = BuiltinUpdate()
     replacements: list[Passage] = []
     for pid, new in shipped.items():
@@ -164,7 +166,7 @@ def update_from_builtin(store: CorpusStore, folder: Path = paths.BUILTIN_CORPUS_
     return report
 
 
-def _given(store: CorpusStore, folder: Path, held: dict[str, Passage]) -> set[str]:
+def _given(store: CorpusStore, first_shipped: dict[str, str], held: dict[str, Passage]) -> set[str]:
     """The built-in ids this corpus has been given: recorded since this module exists; for an older corpus,
     those it holds plus every id that had shipped by the time it was filled (the rest the user deleted)."""
     recorded = store.get_meta(GIVEN_KEY)
@@ -178,7 +180,7 @@ def _given(store: CorpusStore, folder: Path, held: dict[str, Passage]) -> set[st
     filled = _when(row[0] if row else None)
     if filled is None:
         return set(held)
-    shipped_at = {pid: _when(at) for pid, at in first_shipped(folder).items()}
+    shipped_at = {pid: _when(at) for pid, at in first_shipped.items()}
     return set(held) | {pid for pid, at in shipped_at.items() if at is not None and at <= filled}
 
 
@@ -196,7 +198,3 @@ def _fingerprint_or_none(passage: Passage) -> str | None:
         return fingerprint(passage)
     except ValidationError:
         return None
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"

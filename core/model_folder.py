@@ -28,6 +28,15 @@ class CrossEncoderInfo:
     weights: Path
 
 
+def read_json(path: Path) -> dict:
+    """A JSON object file of a model folder or cache; {} when missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def inspect_cross_encoder(folder: str | Path) -> CrossEncoderInfo:
     """Validate a cross-encoder folder cheaply; raise ModelError saying what is wrong."""
     path = Path(folder).expanduser()

@@ -23,9 +23,9 @@ import numpy as np
 from . import paths
 from .dense import EMBEDDING_MODEL, DenseEncoder, bi_encoder_folder
 from .errors import ModelError
-from .model_folder import inspect_cross_encoder
+from .model_folder import inspect_cross_encoder, read_json
 from .onnx_export import Kind, Precision, ensure_onnx
-from .pair_tokens import PairBatch, PairTokenizer, load_tokenizer, pad_id_of, read_json
+from .pair_tokens import PairBatch, PairTokenizer, load_tokenizer, pad_id_of
 from .reranker import Reranker
 
 log = logging.getLogger(__name__)

@@ -31,6 +31,7 @@ from typing import Literal
 
 from . import paths
 from .errors import ModelError
+from .model_folder import read_json
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def weights_digest(folder: Path, cache: Path | None = None) -> str:
     stats = [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files]
     memo_key = json.dumps(stats)
     memo_file = (cache or _cache_root()) / _DIGEST_FILE
-    memo = _read_json(memo_file)
+    memo = read_json(memo_file)
     if memo_key in memo:
         return str(memo[memo_key])
     digest = hashlib.sha256()
@@ -244,14 +245,6 @@ def _cache_root() -> Path:
     path = paths.cache_dir() / "onnx"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _read_json(path: Path) -> dict[str, object]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
 
 
 def _write_json_atomic(path: Path, data: dict[str, object]) -> None:

@@ -13,7 +13,6 @@ text), padded into one batch.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError
+from .model_folder import read_json
 
 PASSAGE_CACHE_SIZE = 8192  # passages whose word pieces are kept: at most max_length int32 ids each (8 MB at 256)
 
@@ -51,14 +51,6 @@ def load_tokenizer(folder: Path, max_length: int | None):  # noqa: ANN201 - toke
 
 def pad_id_of(tokenizer) -> int:  # noqa: ANN001
     return tokenizer.token_to_id("[PAD]") or tokenizer.token_to_id("<pad>") or 0
-
-
-def read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
 
 
 @dataclass(frozen=True)

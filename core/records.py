@@ -110,10 +110,10 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = [
-            f"{_count(self.files, 'file')} read",
-            f"{_count(self.added, 'passage')} added",
-            f"{_count(self.skipped_duplicates, 'duplicate')} skipped",
-            _count(len(self.errors), "error"),
+            f"{count_noun(self.files, 'file')} read",
+            f"{count_noun(self.added, 'passage')} added",
+            f"{count_noun(self.skipped_duplicates, 'duplicate')} skipped",
+            count_noun(len(self.errors), "error"),
         ]
         text = ", ".join(parts)
         if self.cancelled:
@@ -121,5 +121,6 @@ class ImportReport:
         return text
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+def count_noun(n: int, noun: str, plural: str = "") -> str:
+    """``1 file``, ``2 files``, ``0 duplicates``."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
